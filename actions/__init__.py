@@ -1,0 +1,1 @@
+"""Thin Rasa custom actions; the product's logic lives in bot/."""

@@ -1,0 +1,67 @@
+"""All transaction facts one message states."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from bot.parsing.amount import find_amount
+from bot.parsing.normalize import has_correction_marker, mask, normalize
+from bot.parsing.terminal import find_terminal_id
+from bot.parsing.time import MAX_CHARS, TimeWindow, find_time
+
+SLOTS = ("transaction_time", "amount", "terminal_id")
+
+# Words that put a message about a day ("今天", "last week") in the context of
+# a payment; without them, and outside the form, a bare day is chit-chat
+# ("今天油价多少", "see you tomorrow", "i opened a complaint 3 days ago").
+_PAYMENT_CONTEXT = re.compile(
+    r"刷|付|扣|消费|买|支付|交易|结账|收银|失败|终端|金额|元|块|钱|卡"
+    r"|(?<![a-z])(?:charg|paid|pay|swip|tap|purchas|bought|transaction|declin|fail|error|deduct"
+    r"|debit|card|terminal|pos|amount|money|yuan|rmb|receipt|shop|store|supermarket)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one message says about the failed payment."""
+
+    transaction_time: TimeWindow | None
+    amount: Decimal | None
+    terminal_id: str | None
+    is_correction: bool
+
+
+def extract_facts(text: str, now: datetime, requested_slot: str | None = None) -> Facts:
+    """All facts one message states, in any order; requested_slot is what the bot just asked for."""
+    # Normalise once so every parser sees the same characters at the same
+    # offsets; the spans each one claims are blanked before the next runs.
+    clean = normalize(text[:MAX_CHARS])
+    correcting = has_correction_marker(clean)
+    taken: list[tuple[int, int]] = []
+
+    terminal = find_terminal_id(clean, bare_ok=requested_slot == "terminal_id")
+    if terminal:
+        taken.append((terminal.start, terminal.end))
+
+    time_match = find_time(mask(clean, taken), now, bare_ok=requested_slot == "transaction_time")
+    if time_match:
+        taken.extend(time_match.spans)
+
+    amount = find_amount(mask(clean, taken), bare_number_ok=requested_slot == "amount")
+    if (
+        time_match
+        and time_match.coarse
+        and requested_slot is None
+        and not (amount or terminal or correcting or _PAYMENT_CONTEXT.search(clean))
+    ):
+        time_match = None
+    return Facts(
+        transaction_time=time_match.window if time_match else None,
+        amount=amount.value if amount else None,
+        terminal_id=terminal.value if terminal else None,
+        is_correction=correcting,
+    )

@@ -1,0 +1,129 @@
+"""Starts the rasa server and the action server as child processes (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.config import PROJECT_ROOT
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AssistantProcesses:
+    """A rasa server and an action server on loopback, with their own tracker database."""
+
+    workdir: Path
+    model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
+    token: str = "test-token"
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    _children: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.workdir / "tracker.db"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(PROJECT_ROOT),
+            ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            TRACKER_STORE_DIALECT="sqlite",
+            TRACKER_STORE_DB=str(self.tracker_db),
+            SANIC_HOST="127.0.0.1",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            RASA_TELEMETRY_ENABLED="false",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        )
+        return env
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
+        self._children.append(
+            subprocess.Popen(
+                args,
+                cwd=PROJECT_ROOT,
+                env=self._env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+    def start(self, timeout: float = 240) -> None:
+        """Start both servers and wait until both answer."""
+        if not self.model.exists():
+            raise FileNotFoundError(f"{self.model} is missing: scripts/test.sh trains it")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        rasa = [sys.executable, "-m", "rasa"]
+        self._spawn(
+            "actions", [*rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
+        )
+        self._spawn(
+            "rasa",
+            [
+                *rasa,
+                "run",
+                "--model",
+                str(self.model),
+                "--enable-api",
+                "--auth-token",
+                self.token,
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+            ],
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for child in self._children:
+                if child.poll() is not None:
+                    raise RuntimeError(f"a server exited early; see the logs in {self.workdir}")
+            if self._ready():
+                return
+            time.sleep(1)
+        raise TimeoutError(f"servers not ready after {timeout}s; see the logs in {self.workdir}")
+
+    def _ready(self) -> bool:
+        try:
+            status = httpx.get(f"{self.base_url}/status", params={"token": self.token}, timeout=2)
+            health = httpx.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
+        except httpx.HTTPError:
+            return False
+        return status.status_code == 200 and health.status_code == 200
+
+    def stop(self) -> None:
+        """Stop both servers."""
+        for child in self._children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for child in self._children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+        self._children.clear()

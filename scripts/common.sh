@@ -1,0 +1,69 @@
+# Shared by scripts/run.sh and scripts/test.sh: find Python 3.10, build the venv, train when stale.
+# shellcheck shell=bash
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="$ROOT/.venv"
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# shellcheck source=scripts/defaults.env
+set -a; source "$ROOT/scripts/defaults.env"; set +a
+mkdir -p "$ROOT/var" "$ROOT/models"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+find_python310() {
+  local candidate
+  for candidate in "$(command -v python3.10 || true)" \
+                   "$(command -v pyenv >/dev/null && echo "$(pyenv root)/versions/"3.10*/bin/python3.10)" \
+                   /root/.pyenv/versions/3.10.13/bin/python3.10; do
+    for c in $candidate; do
+      if [ -x "$c" ] && "$c" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+        echo "$c"; return 0
+      fi
+    done
+  done
+  return 1
+}
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    local py
+    if ! py="$(find_python310)"; then
+      echo "Python 3.10 is required (Rasa 3.6 supports 3.8-3.10) and was not found on PATH, in pyenv, or at /root/.pyenv/versions/3.10.13. Install it, e.g. 'pyenv install 3.10.13' or 'apt-get install python3.10 python3.10-venv', then run this command again." >&2
+      exit 1
+    fi
+    log "creating virtualenv with $py"
+    "$py" -m venv "$VENV"
+  fi
+  local want have
+  want="$(cat requirements.txt constraints.txt | sha256sum | cut -c1-16)"
+  have="$(cat "$VENV/.requirements-hash" 2>/dev/null || true)"
+  if [ "$want" != "$have" ]; then
+    log "installing dependencies (one pip command, pinned by constraints.txt)"
+    "$VENV/bin/pip" install --quiet --upgrade "pip<25"
+    "$VENV/bin/pip" install --quiet -r requirements.txt -c constraints.txt
+    "$VENV/bin/pip" check
+    echo "$want" > "$VENV/.requirements-hash"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+model_fingerprint() {
+  # Whatever changes what the trained model does: training data, config, domain, our NLU components.
+  find data config.yml domain.yml bot/nlu -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16
+}
+
+ensure_model() {
+  local want
+  want="$(model_fingerprint)"
+  if [ -f "$MODEL_PATH" ] && [ "$(cat models/.fingerprint 2>/dev/null)" = "$want" ]; then
+    log "model is up to date ($MODEL_PATH)"
+    return 0
+  fi
+  log "training the model (data/, config.yml or domain.yml changed)"
+  local started=$SECONDS
+  rasa train --quiet --fixed-model-name "$(basename "$MODEL_PATH" .tar.gz)" --out "$(dirname "$MODEL_PATH")"
+  echo $((SECONDS - started)) > models/.train-seconds
+  echo "$want" > models/.fingerprint
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the assistant: venv, install, train if stale, start every process, print where to talk to it.
+source "$(dirname "$0")/common.sh"
+ensure_venv
+ensure_model
+
+log "starting rasa server (:$RASA_PORT) and action server (:$ACTION_PORT)"
+honcho start -f Procfile &
+HONCHO=$!
+trap 'kill $HONCHO 2>/dev/null; wait $HONCHO 2>/dev/null' INT TERM EXIT
+
+for _ in $(seq 1 180); do
+  if curl -sf "http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" >/dev/null 2>&1 \
+     && curl -sf "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; then
+    cat <<MSG
+
+  The assistant is running.
+    Chat in this terminal:  .venv/bin/python -m bot.chat_cli        (another terminal)
+    REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
+    Rasa HTTP API:          http://127.0.0.1:$RASA_PORT/conversations/<id>/tracker?token=\$RASA_TOKEN
+  Ctrl-C stops everything.
+
+MSG
+    wait $HONCHO
+    exit $?
+  fi
+  if ! kill -0 $HONCHO 2>/dev/null; then echo "a process failed to start; see the log above" >&2; exit 1; fi
+  sleep 1
+done
+echo "the assistant did not become ready within 3 minutes" >&2
+exit 1

@@ -1,0 +1,113 @@
+"""Whole conversations through the REST channel, the trained model and the action server."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from tests.e2e.conftest import Client
+
+pytestmark = pytest.mark.slow
+
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(reply.get("text", "") for reply in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    return [button["payload"] for reply in replies for button in reply.get("buttons", [])]
+
+
+def test_chinese_complaint_one_fact_at_a_time(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    replies = assistant.say(sender, "你好 我刚才在超市刷卡 pos机显示交易失败 但是银行卡被扣钱了")
+    assert "多少钱" in texts(replies) or "金额" in texts(replies)
+    replies = assistant.say(sender, "128块5")
+    assert "终端号" in texts(replies)
+    replies = assistant.say(sender, "终端号是 1029-3847")
+    assert "¥128.50" in texts(replies)
+    assert "10293847" in texts(replies)
+    assert payloads(replies)[-2:] == ["/affirm", "/deny"]
+
+    slots = assistant.tracker(sender)["slots"]
+    assert slots["language"] == "zh"
+    assert slots["amount"] == "128.50"
+    assert slots["terminal_id"] == "10293847"
+    assert datetime.fromisoformat(slots["transaction_time"]).tzinfo is not None
+
+    replies = assistant.say(sender, "/affirm")
+    assert "查" in texts(replies)
+    assert assistant.tracker(sender)["slots"]["complaint_confirmed"] is True
+
+
+def test_english_complaint_everything_in_one_message_then_a_correction(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    replies = assistant.say(
+        sender, "the card machine at 7-eleven said payment failed yesterday around 3pm but 128 yuan was taken"
+    )
+    assert "terminal ID" in texts(replies)
+    replies = assistant.say(sender, "tid ab12 cd34")
+    assert "Is that correct?" in texts(replies)
+    assert "¥128.00" in texts(replies) and "AB12CD34" in texts(replies)
+    replies = assistant.say(sender, "sorry, it was 138 not 128")
+    assert "¥138.00" in texts(replies)
+    assert "Is that correct?" in texts(replies)
+
+    slots = assistant.tracker(sender)["slots"]
+    assert slots["language"] == "en"
+    assert slots["amount"] == "138.00"
+    assert slots["terminal_id"] == "AB12CD34"
+    assert datetime.fromisoformat(slots["transaction_time"]).hour in (14, 15)
+
+
+def test_interruption_is_answered_and_the_form_goes_on(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    assistant.say(sender, "刷卡失败了但是钱扣了，昨天晚上8点左右，88元")
+    replies = assistant.say(sender, "终端号在哪里看啊")
+    assert "签购单" in texts(replies)
+    assert "终端号" in texts(replies)
+    assert assistant.tracker(sender)["active_loop"]["name"] == "complaint_form"
+
+
+def test_no_terminal_id_goes_on_with_the_shop_name(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    assistant.say(sender, "paid 56 yuan at a cafe this morning, terminal said declined but i got charged")
+    replies = assistant.say(sender, "I can't find the terminal id, no receipt")
+    assert "shop" in texts(replies).lower()
+    replies = assistant.say(sender, "Luckin Coffee Xuhui")
+    assert "Luckin Coffee Xuhui" in texts(replies)
+    assert "/affirm" in payloads(replies)
+
+
+def test_cancel_forgets_the_complaint(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    assistant.say(sender, "刷卡显示失败 钱被扣了 200块")
+    replies = assistant.say(sender, "算了 不弄了 取消吧")
+    assert "取消" in texts(replies)
+    slots = assistant.tracker(sender)["slots"]
+    assert slots["amount"] is None
+    assert assistant.tracker(sender)["active_loop"] in ({}, None) or not assistant.tracker(sender)[
+        "active_loop"
+    ].get("name")
+
+
+def test_card_number_and_pin_never_reach_the_tracker_store(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    card, pin = "6222021234567890128", "482915"
+    replies = assistant.say(
+        sender, f"刷卡失败扣了钱 我的卡号是{card[:4]} {card[4:8]} {card[8:12]} {card[12:]} 密码是{pin}"
+    )
+    assert "不要" in texts(replies)
+    assistant.say(sender, f"my card number is {card} and the cvv is 123")
+    database = sqlite3.connect(assistant.processes.tracker_db)
+    rows = database.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    database.close()
+    assert rows, "the conversation was not stored"
+    stored = "".join(row[0] for row in rows)
+    assert card not in stored and card[8:12] + " " + card[12:] not in stored
+    assert pin not in stored
+    assert "cvv is 123" not in stored
+    raw = assistant.processes.tracker_db.read_bytes()
+    assert card.encode() not in raw and pin.encode() not in raw

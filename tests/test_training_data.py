@@ -1,0 +1,53 @@
+"""The training data is broad enough and never contains the held-out set."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("zh", "en")
+MIN_EXAMPLES = 40
+
+
+def training_examples(language: str) -> dict[str, list[str]]:
+    document = yaml.safe_load((ROOT / "data" / "nlu" / f"{language}.yml").read_text(encoding="utf-8"))
+    return {
+        block["intent"]: [
+            line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")
+        ]
+        for block in document["nlu"]
+        if "intent" in block
+    }
+
+
+def domain_intents() -> list[str]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_intent_has_enough_examples(language: str) -> None:
+    examples = training_examples(language)
+    for intent in domain_intents():
+        assert len(examples.get(intent, [])) >= MIN_EXAMPLES, (language, intent)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_heldout_set_is_never_trained_on(language: str) -> None:
+    trained = {text.casefold() for texts in training_examples(language).values() for text in texts}
+    heldout = yaml.safe_load((ROOT / "tests" / "heldout" / f"{language}.yml").read_text(encoding="utf-8"))
+    leaked = [e["text"] for e in heldout["examples"] if str(e["text"]).strip().casefold() in trained]
+    assert leaked == []
+    assert Counter(e["intent"] for e in heldout["examples"]).keys() == set(domain_intents())
+
+
+def test_no_example_stands_under_two_intents() -> None:
+    intents_of: dict[str, set[str]] = {}
+    for language in LANGUAGES:
+        for intent, texts in training_examples(language).items():
+            for text in texts:
+                intents_of.setdefault(text.casefold(), set()).add(intent)
+    assert {text: intents for text, intents in intents_of.items() if len(intents) > 1} == {}
