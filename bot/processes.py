@@ -57,7 +57,7 @@ class AssistantProcesses:
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the child
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         self._children.append(
             subprocess.Popen(
                 args,
@@ -74,30 +74,26 @@ class AssistantProcesses:
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} is missing: scripts/test.sh trains it")
         self.workdir.mkdir(parents=True, exist_ok=True)
-        rasa = [sys.executable, "-m", "rasa"]
-        self._spawn(
-            "actions", [*rasa, "run", "actions", "--actions", "actions", "--port", str(self.action_port)]
-        )
-        self._spawn(
-            "rasa",
-            [
-                *rasa,
-                "run",
-                "--model",
-                str(self.model),
-                "--enable-api",
-                "--auth-token",
-                self.token,
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--credentials",
-                "credentials.yml",
-                "--endpoints",
-                "endpoints.yml",
-            ],
-        )
+        action_server = ["run", "actions", "--actions", "actions", "--port", str(self.action_port)]
+        self._spawn("actions", [sys.executable, "-m", "rasa", *action_server])
+        self._spawn_rasa()
+        self._wait_until_ready(timeout)
+
+    def restart_rasa(self, timeout: float = 240) -> None:
+        """Kill the rasa server (SIGKILL) and start it again on the same port and tracker store."""
+        rasa = self._children.pop()
+        os.killpg(rasa.pid, signal.SIGKILL)
+        rasa.wait()
+        self._spawn_rasa()
+        self._wait_until_ready(timeout)
+
+    def _spawn_rasa(self) -> None:
+        server = ["run", "--model", str(self.model), "--enable-api", "--auth-token", self.token]
+        network = ["--interface", "127.0.0.1", "--port", str(self.rasa_port)]
+        config = ["--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
+        self._spawn("rasa", [sys.executable, "-m", "rasa", *server, *network, *config])
+
+    def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for child in self._children:

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
-
-@lru_cache(maxsize=1)
-def _traditional_to_simplified() -> Any:
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-def simplify(text: str) -> str:
-    """Traditional → Simplified Chinese, keeping the text's length so token offsets stay true."""
-    converted = _traditional_to_simplified().convert(text)
-    return converted if len(converted) == len(text) else text
+from bot.parsing.normalize import normalize
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -29,8 +15,9 @@ class BilingualTokenizer(JiebaTokenizer):
     """Jieba for Chinese and English alike.
 
     Rasa's JiebaTokenizer emits a token for every run of spaces in English text, which
-    dilutes the features of English messages; Traditional Chinese is read as Simplified so
-    one set of training examples serves both scripts.
+    dilutes the features of English messages. Traditional Chinese and full-width characters
+    are read as their Simplified / ASCII forms (same length, so offsets stay true), so one
+    set of training examples serves both scripts.
     """
 
     @staticmethod
@@ -40,6 +27,6 @@ class BilingualTokenizer(JiebaTokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         import jieba
 
-        text = simplify(message.get(attribute) or "")
+        text = normalize(message.get(attribute) or "")
         tokens = [Token(word, start) for word, start, _end in jieba.tokenize(text) if word.strip()]
         return self._apply_token_pattern(tokens)

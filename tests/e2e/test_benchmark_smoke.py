@@ -17,6 +17,6 @@ def test_nlu_benchmark_smoke(assistant: Client, capsys: pytest.CaptureFixture[st
     printed = capsys.readouterr().out
     assert "macro-F1" in printed and "/model/parse latency" in printed
     for language in ("zh", "en"):
-        assert summary[language]["examples"] == 8
-        assert 0.0 <= summary[language]["intent_macro_f1"] <= 1.0
+        assert summary[f"heldout/{language}"]["examples"] == 8
+        assert 0.0 <= summary[f"heldout/{language}"]["intent_macro_f1"] <= 1.0
     assert summary["parse_p95_ms"] >= summary["parse_p50_ms"] > 0

@@ -111,3 +111,34 @@ def test_card_number_and_pin_never_reach_the_tracker_store(assistant: Client) ->
     assert "cvv is 123" not in stored
     raw = assistant.processes.tracker_db.read_bytes()
     assert card.encode() not in raw and pin.encode() not in raw
+
+
+def test_language_follows_the_user_mid_conversation(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    replies = assistant.say(sender, "刷卡显示失败 但是钱被扣了")
+    assert "时候" in texts(replies)
+    replies = assistant.say(sender, "sorry my chinese is bad, it was yesterday at 7pm")
+    assert "How much" in texts(replies)
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in texts(replies))
+    replies = assistant.say(sender, "99")
+    assert "terminal ID" in texts(replies)
+    assert assistant.tracker(sender)["slots"]["language"] == "en"
+
+
+def test_after_two_unusable_answers_help_and_a_person_are_offered(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    assistant.say(sender, "今天早上9点在加油站刷卡失败 扣了300元")
+    first = assistant.say(sender, "12345")
+    assert "8位" in texts(first)
+    second = assistant.say(sender, "ABC123")
+    assert "/request_human" in payloads(second)
+    assert "签购单" in texts(second)
+
+
+def test_conversation_survives_a_rasa_server_restart(assistant: Client) -> None:
+    sender = assistant.new_sender()
+    assistant.say(sender, "card payment failed but i was charged 45 yuan this morning")
+    assistant.processes.restart_rasa()
+    replies = assistant.say(sender, "terminal 5566 7788")
+    assert "Is that correct?" in texts(replies)
+    assert "¥45.00" in texts(replies) and "55667788" in texts(replies)

@@ -237,6 +237,8 @@ def test_spelled_out_numbers(text: str, expected: str) -> None:
         "11.24 20:30",
         "two charges",
         "金额是多少",
+        "算了 几十块钱而已",
+        "扣了一百多块",
     ],
 )
 def test_numbers_without_payment_meaning_are_not_amounts(text: str) -> None:

@@ -127,6 +127,9 @@ def test_requested_time_makes_a_bare_hour_a_time() -> None:
         ("actually it was 138", "138.00"),
         ("not 128, 138", "138.00"),
         ("不是128是138", "138.00"),
+        ("no wait, 138", "138.00"),
+        ("i made a mistake, 138", "138.00"),
+        ("no, 138", "138.00"),
     ],
 )
 def test_correction_marker_makes_the_corrected_number_an_amount(text: str, amount: str) -> None:
@@ -152,6 +155,8 @@ def test_correction_of_time_and_terminal_id() -> None:
         "金额是128元",
         "my card was charged",
         "你好",
+        "no money came back",
+        "I have no idea what the terminal id is",
     ],
 )
 def test_complaints_are_not_corrections(text: str) -> None:
@@ -169,6 +174,8 @@ def test_complaints_are_not_corrections(text: str) -> None:
         "i opened a ticket 3 days ago, any news",
         "上周申请的那个工单怎么样了",
         "晚上好",
+        "取消刚才的申请",
+        "刚才问的问题还没回答",
     ],
 )
 def test_a_day_mentioned_in_chit_chat_is_not_a_transaction_time(text: str) -> None:

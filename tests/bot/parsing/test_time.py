@@ -409,6 +409,40 @@ def test_greetings_and_future_promises_are_not_times(text: str) -> None:
     assert parse_time(text, NOW) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "end", "exact"),
+    [
+        ("yday around 6pm", at(25, 17, 30), at(25, 18, 30), False),
+        ("yest 3pm", at(25, 14, 50), at(25, 15, 20), False),
+        ("last nite 10pm", at(25, 21, 50), at(25, 22, 20), False),
+        ("this moring at 9", at(26, 8, 50), at(26, 9, 20), False),
+        ("昨儿个晚上七点来钟", at(25, 18, 30), at(25, 19, 30), False),
+        ("22.11 at 19:30", at(22, 19, 25), at(22, 19, 35), True),
+        ("it was 88 yuan this morning at 7-eleven", at(26, 6), at(26, 12), False),
+        ("paid at 7 eleven yesterday", at(25, 0), at(26, 0), False),
+        ("20 past 3 yesterday", at(25, 15, 15), at(25, 15, 25), True),
+        ("10 minutes to 4", at(25, 15, 45), at(25, 15, 55), True),
+        ("时间不对 应该是下午四点", at(26, 15, 50), at(26, 16, 20), False),
+    ],
+)
+def test_chat_spellings_and_shop_names(text: str, start: datetime, end: datetime, exact: bool) -> None:
+    check(text, start, end, exact)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you said 3 to 5 days and it's been 7",
+        "收據上哪一個號碼是終端號",
+        "刚才那个说错了",
+        "取消刚才的申请",
+        "刚刚说的不对",
+    ],
+)
+def test_ranges_counts_and_earlier_messages_are_not_times(text: str) -> None:
+    assert parse_time(text, NOW) is None
+
+
 def test_a_part_of_day_alone_is_still_a_time() -> None:
     check("morning", at(26, 6), at(26, 12), False)
     check("下午", at(26, 13), at(26, 18), False)
