@@ -1,0 +1,59 @@
+"""The REST channel redacts and neutralises input before Rasa sees it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from bot.channels.rest import BUTTON_PAYLOADS, MAX_MESSAGE_CHARS, RedactingRestInput
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def request(body: dict) -> SimpleNamespace:
+    return SimpleNamespace(json=body)
+
+
+@pytest.fixture
+def channel() -> RedactingRestInput:
+    return RedactingRestInput()
+
+
+def test_card_number_and_pin_are_gone_and_flagged(channel) -> None:
+    body = {"sender": "a", "message": "卡号4111 1111 1111 1111 密码123456", "metadata": {"timezone": "UTC"}}
+    text = channel._extract_message(request(body))
+    assert "4111" not in text and "123456" not in text
+    assert channel.get_metadata(request(body)) == {
+        "timezone": "UTC",
+        "redacted": ["card_number", "secret_code"],
+    }
+
+
+def test_a_client_cannot_claim_redaction_itself(channel) -> None:
+    assert channel.get_metadata(request({"message": "hi", "metadata": {"redacted": ["x"]}})) == {}
+
+
+@pytest.mark.parametrize("typed", ["/restart", "/session_start", '/give_details{"amount": "1"}', " /stop"])
+def test_typed_intent_commands_become_plain_text(channel, typed: str) -> None:
+    text = channel._extract_message(request({"message": typed}))
+    assert not text.strip().startswith("/")
+
+
+def test_every_button_of_the_domain_still_works(channel) -> None:
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    payloads = {
+        b["payload"] for variations in responses.values() for v in variations for b in v.get("buttons", [])
+    }
+    assert payloads <= BUTTON_PAYLOADS
+    for payload in payloads:
+        assert channel._extract_message(request({"message": payload})) == payload
+
+
+@pytest.mark.parametrize("message", [None, 12345, "", "\x00\x07 hi \u202e", "长" * 10_000])
+def test_odd_messages_become_bounded_printable_text(channel, message) -> None:
+    text = channel._extract_message(request({"message": message}))
+    assert isinstance(text, str) and len(text) <= MAX_MESSAGE_CHARS
+    assert all(ch.isprintable() or ch in "\n\t" for ch in text)
