@@ -31,9 +31,9 @@ from bot.redaction import redact
 
 HELDOUT = PROJECT_ROOT / "tests" / "heldout"
 LANGUAGES = ("zh", "en")
-# "heldout" was written with the training data and used while developing the parsers;
-# "blind" was written afterwards by someone who saw neither the data nor the parsers.
-SETS = {"heldout": "{language}.yml", "blind": "blind_{language}.yml"}
+# "heldout" was written with the training data; "blind" and "slots" (mostly messages that carry
+# facts) were written later by people who saw neither the training data nor the parsers.
+SETS = {"heldout": "{language}.yml", "blind": "blind_{language}.yml", "slots": "slots_{language}.yml"}
 SLOTS = ("transaction_time", "amount", "terminal_id")
 
 

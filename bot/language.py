@@ -7,7 +7,8 @@ import re
 LANGUAGES = ("zh", "en")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word stands alone: letters glued to digits are a code ("ABC123", "a1b2c3d4"), not English.
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
 # Words that appear inside Chinese messages and say nothing about the writer's language.
 _NEUTRAL_WORDS = {"pos", "tid", "app", "ok", "rmb", "cny", "atm", "id", "no", "rf"}
 

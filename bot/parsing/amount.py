@@ -110,6 +110,7 @@ _NOT_AMOUNT = re.compile(
 # it: "扣了218", "消费了99.9", "金额是64", "charged me 41.5", "380 deducted".
 _CUE_BEFORE = re.compile(
     r"(?:扣了?我?|扣款|扣除了?|扣费|消费了?|花了|付了|支付了?|刷了|收了我?|金额(?:是|为)?|共计|合计|一共|总共"
+    r"|每次|每笔|各扣了?|少了|(?<![a-z])each(?:\s+time)?"
     r"|(?<![a-z])(?:charged(?:\s+me)?(?:\s+(?:twice|again))?|deducted|debited|paid|cost|costs"
     r"|amount(?:\s+(?:was|is|of))?|charges?\s+of|total(?:\s+of)?))"
     r"\s*[:：]?\s*$",
@@ -118,7 +119,8 @@ _CUE_BEFORE = re.compile(
 _CUE_AFTER = re.compile(
     r"\s*(?:(?:was|were|got|has\s+been|have\s+been|been|is)\s+)?(?:still\s+)?"
     r"(?:taken|deducted|debited|charged|withdrawn|gone|left\s+my\s+account)(?![a-z])"
-    r"|\s*(?:被扣|扣了|扣掉)",
+    r"|\s*(?:被扣|扣了|扣掉)"
+    r"|\s*(?:each(?:\s+time)?|apiece)(?![a-z])",
     re.IGNORECASE,
 )
 _NUMBER_WORD = re.compile(
@@ -128,7 +130,12 @@ _NUMBER_WORD = re.compile(
 )
 _UNIT_AFTER = re.compile(rf"\s*(?:{_UNIT_ZH}|{_UNIT_EN})", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(r"(?:¥|(?<![a-z])(?:rmb|cny))\s*$", re.IGNORECASE)
-_BALANCE_BEFORE = re.compile(r"(?:余额|还剩|剩下|剩余|额度|限额|balance|limit)[^0-9]{0,6}$", re.I)
+# "余额少了25块5" is the charge: the balance went down by it.
+_BALANCE_BEFORE = re.compile(
+    r"(?:余额|还剩|剩下|剩余|额度|限额|balance|limit)(?![^0-9]{0,4}(?:少|减|扣|没|dropped|down|less))"
+    r"[^0-9]{0,6}$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)

@@ -299,8 +299,11 @@ _GREETING = re.compile(
 
 _SLASH_DATE = re.compile(
     r"(?<![\d/.:])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"
-    # "11.24 20:30": a dotted date only before a clock time, else it is an amount.
-    r"|(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})(?=\s*(?:at\s+)?\d{1,2}:\d{2})"
+    # "11.24 20:30", "11.23 晚上7点", "11.23号": a dotted date only before a clock time,
+    # a part of the day or 号/日; anywhere else it is an amount.
+    r"|(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})(?!\d)(?=\s*(?:at\s+)?(?:\d{1,2}:\d{2}"
+    r"|\d{1,2}\s*(?:点|[ap]\.?\s?m(?![a-z]))|[号日]|上午|下午|晚上|早上|中午|凌晨|傍晚|夜里|半夜"
+    r"|(?:in\s+the\s+)?(?:morning|afternoon|evening|night)(?![a-z])))"
 )
 _NUMERIC_DATE = re.compile(
     r"(?<!\d)(?P<y>20\d\d)\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?!\d)\s*[日号]?"

@@ -15,6 +15,8 @@ from bot.language import detect_language
         ("/affirm", None),
         ("TID 12345678", None),
         ("ok", None),
+        ("ABC123", None),
+        ("a1b2-c3d4", None),
         ("", None),
     ],
 )

@@ -151,7 +151,6 @@ def test_other_numbers_are_not_amounts(text: str) -> None:
         ("１２８", "128.00"),
         ("一百二十八", "128.00"),
         ("-50", "-50.00"),
-        ("扣了两次 每次128", "128.00"),
         ("128 我确定是128", "128.00"),
     ],
 )
@@ -310,3 +309,17 @@ def test_never_raises_and_returns_fen(text: str, bare: bool) -> None:
     value = parse_amount(text, bare_number_ok=bare)
     if value is not None:
         assert value == value.quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("刷了两次 每次99.9", "99.90"),
+        ("扣了两笔 每笔45.5", "45.50"),
+        ("charged twice, 45.5 each time", "45.50"),
+        ("余额少了25块5 我余额本来有300的", "25.50"),
+        ("my balance dropped by 30.5 rmb", "30.50"),
+    ],
+)
+def test_per_charge_and_balance_drop_amounts(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)

@@ -542,3 +542,25 @@ def test_ambiguous_clock_never_lands_in_the_future(hour: int, minute: int, now_m
     assert window.start <= now
     # The latest waking reading is at most a day back ("12点0分" just before noon).
     assert now - window.point < timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    "text, day, hour",
+    [
+        ("11.23 晚上7点 刷了六十八元", 23, 19),
+        ("11.24号下午三点", 24, 15),
+        ("11.22 at 8pm", 22, 20),
+        ("11.21 in the morning", 21, 9),
+    ],
+)
+def test_dotted_dates_before_a_time_of_day(text: str, day: int, hour: int) -> None:
+    window = parse_time(text, NOW)
+    assert window is not None
+    assert window.start.day == day and window.start.hour <= hour <= window.end.hour
+
+
+@pytest.mark.parametrize("text, hour, minute", [("11.40am", 11, 40), ("4.30pm", 16, 30)])
+def test_dotted_clock_times_are_not_dates(text: str, hour: int, minute: int) -> None:
+    window = parse_time(text, NOW)
+    assert window is not None and window.exact
+    assert (window.point.hour, window.point.minute) == (hour, minute)
