@@ -19,18 +19,35 @@ LATIN_IN_CHINESE = {"TID", "POS", "App", "RF"}
 
 
 def is_english(variation: dict) -> bool:
-    return any(c.get("name") == "language" and c.get("value") == "en" for c in variation.get("condition", []))
+    return language_of(variation) == "en"
 
 
 def other_conditions(variation: dict) -> list:
     return [c for c in variation.get("condition", []) if c.get("name") != "language"]
 
 
+def language_of(variation: dict) -> str | None:
+    return next((c["value"] for c in variation.get("condition", []) if c.get("name") == "language"), None)
+
+
 @pytest.mark.parametrize("name", sorted(RESPONSES))
 def test_each_variation_has_a_counterpart_in_the_other_language(name: str) -> None:
-    english = [other_conditions(v) for v in RESPONSES[name] if is_english(v)]
-    chinese = [other_conditions(v) for v in RESPONSES[name] if not is_english(v)]
-    assert english and sorted(map(str, english)) == sorted(map(str, chinese))
+    english = sorted(str(other_conditions(v)) for v in RESPONSES[name] if language_of(v) == "en")
+    chinese = sorted(str(other_conditions(v)) for v in RESPONSES[name] if language_of(v) != "en")
+    defaults = [v for v in RESPONSES[name] if not v.get("condition")]
+    assert english and len(defaults) == 1, "an English variation and one unconditioned (Chinese) default"
+    assert set(english) | {"[]"} == set(chinese)
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_at_most_one_variation_holds_in_any_state(name: str) -> None:
+    """Rasa picks at random among matching conditional variations; the answer must not be random."""
+    conditional = [v for v in RESPONSES[name] if v.get("condition")]
+    for i, first in enumerate(conditional):
+        for second in conditional[i + 1 :]:
+            a = {c["name"]: c["value"] for c in first["condition"]}
+            b = {c["name"]: c["value"] for c in second["condition"]}
+            assert any(a[k] != b[k] for k in a.keys() & b.keys()), (a, b)
 
 
 @pytest.mark.parametrize("name", sorted(RESPONSES))

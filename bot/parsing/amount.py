@@ -110,10 +110,11 @@ _NOT_AMOUNT = re.compile(
 # it: "扣了218", "消费了99.9", "金额是64", "charged me 41.5", "380 deducted".
 _CUE_BEFORE = re.compile(
     r"(?:扣了?我?|扣款|扣除了?|扣费|消费了?|花了|付了|支付了?|刷了|收了我?|金额(?:是|为)?|共计|合计|一共|总共"
-    r"|每次|每笔|各扣了?|少了|(?<![a-z])each(?:\s+time)?"
+    r"|每次|每笔|各扣了?|少了|刷卡|付款|(?<![a-z])each(?:\s+time)?"
+    r"|(?<![a-z])(?:pay|paying|payed|paid\s+for|charge|charging|spent|spend|spending|bill\s+of)"
     r"|(?<![a-z])(?:charged(?:\s+me)?(?:\s+(?:twice|again))?|deducted|debited|paid|cost|costs"
     r"|amount(?:\s+(?:was|is|of))?|charges?\s+of|total(?:\s+of)?))"
-    r"\s*[:：]?\s*$",
+    r"(?:\s*(?:是|为|有|了))?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 _CUE_AFTER = re.compile(

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from bot.parsing.amount import find_amount
 from bot.parsing.normalize import has_correction_marker, mask, normalize
-from bot.parsing.terminal import find_terminal_id
+from bot.parsing.terminal import find_terminal_id, id_shaped_spans
 from bot.parsing.time import MAX_CHARS, TimeWindow, find_time
 
 SLOTS = ("transaction_time", "amount", "terminal_id")
@@ -23,6 +23,20 @@ _PAYMENT_CONTEXT = re.compile(
     r"|debit|card|terminal|pos|amount|money|yuan|rmb|receipt|shop|store|supermarket)",
     re.IGNORECASE,
 )
+
+
+# Words that may stand around a time given on its own ("on last Friday evening", "大概是昨天吧").
+_TIME_FILLER = re.compile(
+    r"(?<![a-z])(?:on|at|in|around|about|maybe|probably|it\s+was|was|the)(?![a-z])"
+    r"|大概|大约|应该|可能|是|在|就|吧|的|啊|呢|了",
+    re.IGNORECASE,
+)
+
+
+def _only_a_time(text: str, spans: tuple[tuple[int, int], ...]) -> bool:
+    """True when the message is a time and nothing else, so it answers "when?"."""
+    rest = _TIME_FILLER.sub(" ", mask(text, list(spans)))
+    return re.search(r"[a-z\u4e00-\u9fff]", rest, re.IGNORECASE) is None
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,8 @@ def extract_facts(text: str, now: datetime, requested_slot: str | None = None) -
     terminal = find_terminal_id(clean, bare_ok=requested_slot == "terminal_id")
     if terminal:
         taken.append((terminal.start, terminal.end))
+        # The ID being corrected ("不是8873 6612") is no amount either.
+        taken.extend(id_shaped_spans(clean))
 
     time_match = find_time(mask(clean, taken), now, bare_ok=requested_slot == "transaction_time")
     if time_match:
@@ -57,6 +73,7 @@ def extract_facts(text: str, now: datetime, requested_slot: str | None = None) -
         and time_match.coarse
         and requested_slot is None
         and not (amount or terminal or correcting or _PAYMENT_CONTEXT.search(clean))
+        and not _only_a_time(clean, time_match.spans)
     ):
         time_match = None
     return Facts(

@@ -157,11 +157,40 @@ def _bare(text: str) -> TerminalMatch | None:
     return TerminalMatch(value, m.start("v"), m.end("v"))
 
 
+# "1029-3847", "8873 6621": two groups of four are how people copy a terminal ID.
+_GROUPED = re.compile(r"(?<![a-z0-9\-])[a-z0-9]{4}[ \-][a-z0-9]{4}(?![ \-]?[a-z0-9])", re.IGNORECASE)
+_EIGHT_DIGITS = re.compile(r"(?<![a-z0-9\-.,])\d{8}(?![a-z0-9\-.,])", re.IGNORECASE)
+_MENTIONS_TERMINAL = re.compile(r"终端|(?<![a-z])(?:tid|terminal)(?![a-z])", re.IGNORECASE)
+
+
+def _id_shaped(text: str) -> list[TerminalMatch]:
+    """Grouped IDs, and 8-digit runs when the message talks about the terminal."""
+    found = []
+    shapes = [_GROUPED] + ([_EIGHT_DIGITS] if _MENTIONS_TERMINAL.search(text) else [])
+    for shape in shapes:
+        for m in shape.finditer(text):
+            value = re.sub(r"[ \-]", "", m.group()).upper()
+            if not re.search(r"\d", value) or _YYYYMMDD.fullmatch(value) or _MONEY_TOKEN.fullmatch(value):
+                continue
+            if _OTHER_LABEL.search(text[max(0, m.start() - 16) : m.start()]):
+                continue
+            found.append(TerminalMatch(value, m.start(), m.end()))
+    return sorted(found, key=lambda match: match.start)
+
+
+def id_shaped_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text holds something written like a terminal ID, denied ones included."""
+    text = normalize(text[:MAX_CHARS])
+    return [(m.start, m.end) for m in _id_shaped(text)]
+
+
 def find_terminal_id(text: str, *, bare_ok: bool = False) -> TerminalMatch | None:
     """Find the terminal ID in normalised text, with its span."""
     text = normalize(text[:MAX_CHARS])
     correcting = has_correction_marker(text)
-    for candidates in (_labelled(text), _unlabelled(text)):
+    # A correction ("不是1029-3847 是1029-3874") may give the new ID with no label at all.
+    sources = [_labelled(text), _unlabelled(text), *([_id_shaped(text)] if correcting else [])]
+    for candidates in sources:
         kept = [c for c in candidates if not is_negated(text, c.start)]
         if kept:
             return kept[-1] if correcting else kept[0]

@@ -301,7 +301,7 @@ _SLASH_DATE = re.compile(
     r"(?<![\d/.:])(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?(?![\d/])"
     # "11.24 20:30", "11.23 晚上7点", "11.23号": a dotted date only before a clock time,
     # a part of the day or 号/日; anywhere else it is an amount.
-    r"|(?<![\d.])(?P<da>\d{1,2})\.(?P<db>\d{1,2})(?!\d)(?=\s*(?:at\s+)?(?:\d{1,2}:\d{2}"
+    r"|(?<![\d.\-])(?P<da>\d{1,2})[.\-](?P<db>\d{1,2})(?![\d\-])(?=\s*(?:at\s+)?(?:\d{1,2}:\d{2}"
     r"|\d{1,2}\s*(?:点|[ap]\.?\s?m(?![a-z]))|[号日]|上午|下午|晚上|早上|中午|凌晨|傍晚|夜里|半夜"
     r"|(?:in\s+the\s+)?(?:morning|afternoon|evening|night)(?![a-z])))"
 )
@@ -312,12 +312,21 @@ _NUMERIC_DATE = re.compile(
 # terminal ID, not ranges of days; amounts, IDs mixing letters and digits, and
 # long digit runs (cards, phones, terminal IDs) are not dates either.
 _NOT_A_DATE = re.compile(
-    r"[a-z]+-\d[\d-]*|(?<![\d/])\d+-\d+(?![\d/])"
+    r"(?<![a-z])(?!(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*-\d)[a-z]+-\d[\d-]*"
+    r"|(?<![\d/])\d+-\d+(?![\d/])"
+    # "the 3rd floor", "2nd time": ordinals that count things, not days.
+    r"|\d+(?:st|nd|rd|th)\s+(?:floor|fl|level|time|times|gate|exit|entrance|shop|store|stall|row|try|attempt)"
     # Amounts: Duckling reads the "00" of "¥1,280.00 yesterday" as an hour.
     r"|(?:¥|(?<![a-z])(?:rmb|cny)(?![a-z]))\s*-?\d[\d,]*(?:\.\d+)?|\d[\d,]*\.\d+"
     r"|\d+\s*(?:元|块|毛|角|(?<![a-z])(?:yuan|rmb|cny|kuai|bucks)(?![a-z]))"
     r"|(?<![a-z0-9])(?=[a-z0-9]{6,})[a-z0-9]*(?:[a-z]\d|\d[a-z])[a-z0-9]*(?![a-z0-9])"
     r"|\d{5,}",
+    re.IGNORECASE,
+)
+# Bank SMS write "24-Nov" and "Nov-24"; Duckling reads them once the dash is a space.
+_MONTH_DASH = re.compile(
+    r"(?<=\d)-(?=(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?![a-z]))"
+    r"|(?<=jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)-(?=\d)",
     re.IGNORECASE,
 )
 _ZH_WEEKDAY = re.compile(r"(?P<pre>上上|上|这|本|下)?(?:个)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天1-7])")
@@ -974,6 +983,7 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
         + [(d.start, d.end) for d in own_days]
     )
     hidden = mask(text, regex_spans + [m.span() for m in _NOT_A_DATE.finditer(text)])
+    hidden = _MONTH_DASH.sub(" ", hidden)
     run_zh = re.search(r"[\u4e00-\u9fff]", hidden) is not None
     duck_days, en_relatives = _duckling_components(hidden, now, run_zh)
     days = sorted(own_days + duck_days, key=lambda d: d.start)

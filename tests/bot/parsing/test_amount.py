@@ -323,3 +323,17 @@ def test_never_raises_and_returns_fen(text: str, bare: bool) -> None:
 )
 def test_per_charge_and_balance_drop_amounts(text: str, expected: str) -> None:
     assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("上周六下午在宜家刷卡2999 显示交易失败", "2999.00"),
+        ("刷卡失败了 但是扣了钱 一共是三百五", "350.00"),
+        ("a couple hours ago I tried to pay 150 at a noodle shop", "150.00"),
+        ("3 days ago i pay 500 at gas station, failed", "500.00"),
+        ("the card machine said failed, charge 88.8", "88.80"),
+    ],
+)
+def test_amounts_after_a_payment_verb(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)

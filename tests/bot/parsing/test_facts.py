@@ -264,3 +264,18 @@ def test_never_raises_on_arbitrary_text(text: str, slot: str | None) -> None:
         assert window.end - window.start <= timedelta(days=31)
     if facts.amount is not None:
         assert facts.amount == facts.amount.quantize(Decimal("0.01"))
+
+
+@pytest.mark.parametrize(
+    "text, terminal_id",
+    [
+        ("终端号打错了 应该是8873 6621 不是8873 6612", "88736621"),
+        ("不是1029-3847 是1029-3874", "10293874"),
+        ("not 1029-3847, it's 1029-3874", "10293874"),
+        ("no, the terminal id is 8873 6621 not 8873 6612", "88736621"),
+    ],
+)
+def test_terminal_id_corrections_leave_no_amount(text: str, terminal_id: str) -> None:
+    facts = extract_facts(text, NOW)
+    assert facts.terminal_id == terminal_id
+    assert facts.amount is None

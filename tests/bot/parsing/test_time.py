@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.parsing.facts import extract_facts
 from bot.parsing.time import TimeWindow, find_time, parse_time
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -564,3 +565,25 @@ def test_dotted_clock_times_are_not_dates(text: str, hour: int, minute: int) -> 
     window = parse_time(text, NOW)
     assert window is not None and window.exact
     assert (window.point.hour, window.point.minute) == (hour, minute)
+
+
+@pytest.mark.parametrize(
+    "text, day, hour",
+    [
+        ("11-24 15:32在便利店刷了35块", 24, 15),
+        ("charged at XX STORE on 24-Nov 15:32.", 24, 15),
+        ("on Nov-23 at 8pm", 23, 20),
+        ("last Friday evening", 20, 19),
+    ],
+)
+def test_dashed_dates_and_bare_day_phrases(text: str, day: int, hour: int) -> None:
+    window = extract_facts(text, NOW).transaction_time
+    assert window is not None
+    assert window.start.day == day and window.start.hour <= hour <= (window.end - timedelta(minutes=1)).hour
+
+
+@pytest.mark.parametrize(
+    "text", ["the store was on the 3rd floor, shop 12", "2nd time i tried the card", "see you tomorrow"]
+)
+def test_ordinals_that_count_things_are_not_dates(text: str) -> None:
+    assert extract_facts(text, NOW).transaction_time is None
