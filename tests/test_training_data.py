@@ -35,9 +35,12 @@ def test_every_intent_has_enough_examples(language: str) -> None:
         assert len(examples.get(intent, [])) >= MIN_EXAMPLES, (language, intent)
 
 
-@pytest.mark.parametrize(
-    "heldout_file", sorted((ROOT / "tests" / "heldout").glob("*.yml")), ids=lambda p: p.stem
-)
+# The slot set measures the parsers, which learn nothing from data/; it may share a bare "128"
+# with the training data. The intent sets may not share a single text with it.
+INTENT_SETS = sorted(p for p in (ROOT / "tests" / "heldout").glob("*.yml") if not p.stem.startswith("slots_"))
+
+
+@pytest.mark.parametrize("heldout_file", INTENT_SETS, ids=lambda p: p.stem)
 def test_heldout_sets_are_never_trained_on(heldout_file: Path) -> None:
     trained = {
         text.casefold()
