@@ -32,11 +32,20 @@ class AssistantProcesses:
     token: str = "test-token"
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
-    _children: list[subprocess.Popen] = field(default_factory=list)
+    sandbox_port: int = field(default_factory=free_port)
+    _children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
     def tracker_db(self) -> Path:
         return self.workdir / "tracker.db"
+
+    @property
+    def case_store_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'cases.db'}"
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
 
     @property
     def base_url(self) -> str:
@@ -52,21 +61,25 @@ class AssistantProcesses:
             SANIC_HOST="127.0.0.1",
             TF_CPP_MIN_LOG_LEVEL="2",
             RASA_TELEMETRY_ENABLED="false",
+            SANDBOX_PORT=str(self.sandbox_port),
+            SANDBOX_DB=f"sqlite:///{self.workdir / 'sandbox.db'}",
+            SANDBOX_API_KEY="sandbox-key",
+            MERCHANT_API_URL=self.sandbox_url,
+            MERCHANT_API_KEY="sandbox-key",
+            CASE_STORE_URL=self.case_store_url,
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
         )
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
-        self._children.append(
-            subprocess.Popen(
-                args,
-                cwd=PROJECT_ROOT,
-                env=self._env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self._children[name] = subprocess.Popen(
+            args,
+            cwd=PROJECT_ROOT,
+            env=self._env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def start(self, timeout: float = 240) -> None:
@@ -74,6 +87,10 @@ class AssistantProcesses:
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} is missing: scripts/test.sh trains it")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=self._env(), check=True
+        )
+        self._spawn("sandbox", [sys.executable, "-m", "bot.sandbox"])
         action_server = ["run", "actions", "--actions", "actions", "--port", str(self.action_port)]
         self._spawn("actions", [sys.executable, "-m", "rasa", *action_server])
         self._spawn_rasa()
@@ -81,7 +98,7 @@ class AssistantProcesses:
 
     def restart_rasa(self, timeout: float = 240) -> None:
         """Kill the rasa server (SIGKILL) and start it again on the same port and tracker store."""
-        rasa = self._children.pop()
+        rasa = self._children.pop("rasa")
         os.killpg(rasa.pid, signal.SIGKILL)
         rasa.wait()
         self._spawn_rasa()
@@ -96,9 +113,9 @@ class AssistantProcesses:
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for child in self._children:
+            for name, child in self._children.items():
                 if child.poll() is not None:
-                    raise RuntimeError(f"a server exited early; see the logs in {self.workdir}")
+                    raise RuntimeError(f"the {name} server exited early; see {self.workdir / name}.log")
             if self._ready():
                 return
             time.sleep(1)
@@ -108,16 +125,17 @@ class AssistantProcesses:
         try:
             status = httpx.get(f"{self.base_url}/status", params={"token": self.token}, timeout=2)
             health = httpx.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
+            sandbox = httpx.get(f"{self.sandbox_url}/health", timeout=2)
         except httpx.HTTPError:
             return False
-        return status.status_code == 200 and health.status_code == 200
+        return status.status_code == health.status_code == sandbox.status_code == 200
 
     def stop(self) -> None:
         """Stop both servers."""
-        for child in self._children:
+        for child in self._children.values():
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
-        for child in self._children:
+        for child in self._children.values():
             try:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:

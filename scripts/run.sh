@@ -4,20 +4,25 @@ source "$(dirname "$0")/common.sh"
 ensure_venv
 ensure_model
 
-log "starting rasa server (:$RASA_PORT) and action server (:$ACTION_PORT)"
+log "applying case store migrations ($CASE_STORE_URL)"
+python -m bot.case_store upgrade
+
+log "starting rasa server (:$RASA_PORT), action server (:$ACTION_PORT) and sandbox merchant API (:$SANDBOX_PORT)"
 honcho start -f Procfile &
 HONCHO=$!
 trap 'kill $HONCHO 2>/dev/null; wait $HONCHO 2>/dev/null' INT TERM EXIT
 
 for _ in $(seq 1 180); do
   if curl -sf "http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" >/dev/null 2>&1 \
-     && curl -sf "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; then
+     && curl -sf "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 \
+     && curl -sf "http://127.0.0.1:$SANDBOX_PORT/health" >/dev/null 2>&1; then
     cat <<MSG
 
   The assistant is running.
     Chat in this terminal:  .venv/bin/python -m bot.chat_cli        (another terminal)
     REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
     Rasa HTTP API:          http://127.0.0.1:$RASA_PORT/conversations/<id>/tracker?token=\$RASA_TOKEN
+    Sandbox merchant API:   http://127.0.0.1:$SANDBOX_PORT  (X-API-Key: \$SANDBOX_API_KEY)
   Ctrl-C stops everything.
 
 MSG

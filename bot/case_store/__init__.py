@@ -1,0 +1,49 @@
+"""Case store: tickets (refund, dispute, escalation, pending lookup) with their history, in SQL."""
+
+from bot.case_store.migrations import current_revision, downgrade, head_revision, upgrade
+from bot.case_store.models import (
+    CaseFacts,
+    Language,
+    Outcome,
+    PendingDraft,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+    TicketKind,
+    TicketStatus,
+)
+from bot.case_store.store import (
+    DEFAULT_URL,
+    CaseStore,
+    CaseStoreError,
+    DuplicateActiveTicket,
+    InvalidTransition,
+    TicketNotFound,
+    url_from_environment,
+)
+from bot.case_store.ticket_numbers import TicketNumber, parse_number
+
+__all__ = [
+    "DEFAULT_URL",
+    "CaseFacts",
+    "CaseStore",
+    "CaseStoreError",
+    "DuplicateActiveTicket",
+    "InvalidTransition",
+    "Language",
+    "Outcome",
+    "PendingDraft",
+    "Ticket",
+    "TicketDraft",
+    "TicketEvent",
+    "TicketKind",
+    "TicketNotFound",
+    "TicketNumber",
+    "TicketStatus",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "parse_number",
+    "upgrade",
+    "url_from_environment",
+]

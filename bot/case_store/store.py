@@ -1,0 +1,583 @@
+"""The case store: opens tickets idempotently, keeps their history, answers status questions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, event, or_, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from bot.case_store import ticket_numbers
+from bot.case_store.models import (
+    ACTIVE_STATUSES,
+    OUTCOMES,
+    CaseFacts,
+    OpenKind,
+    Outcome,
+    PendingDraft,
+    Ticket,
+    TicketDraft,
+    TicketEvent,
+    TicketEventRow,
+    TicketKind,
+    TicketRow,
+    TicketStatus,
+    check_card_last4,
+)
+from bot.redaction import redact
+
+DEFAULT_URL = "sqlite:///var/cases.db"
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_ATTEMPTS = 5  # passes through a unit of work that lost a race (a unique violation) before giving up
+
+# Where complete_lookup sends a pending complaint, by the lookup's outcome; other outcomes need no case.
+CASE_KIND_FOR_OUTCOME: dict[str, OpenKind] = {
+    "refund_ticket": "refund",
+    "dispute_ticket": "dispute",
+    "escalated": "escalation",
+}
+
+# Status changes allowed through add_event (complete_lookup alone turns a pending lookup into a case).
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    "waiting_for_lookup": frozenset({"cancelled", "closed"}),
+    "open": frozenset({"in_progress", "resolved", "closed", "cancelled"}),
+    "in_progress": frozenset({"open", "resolved", "closed", "cancelled"}),
+    "resolved": frozenset({"open", "closed"}),
+    "closed": frozenset(),
+    "cancelled": frozenset(),
+}
+
+
+class CaseStoreError(Exception):
+    """Base of the case store's errors."""
+
+
+class TicketNotFound(CaseStoreError):
+    """No ticket has that number."""
+
+
+class InvalidTransition(CaseStoreError):
+    """The ticket cannot move from its status to the one asked for."""
+
+
+class DuplicateActiveTicket(CaseStoreError):
+    """The transaction already has another active ticket (raised when reopening)."""
+
+
+def url_from_environment() -> str:
+    """The database URL from `CASE_STORE_URL`, SQLite under var/ by default."""
+    return os.environ.get("CASE_STORE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the case store: PostgreSQL, or SQLite tuned for threads (WAL, busy timeout)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, future=True, pool_pre_ping=True)
+    database = parsed.database
+    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
+    if not in_memory:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    pool: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 20}
+    engine = create_engine(
+        parsed,
+        future=True,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
+        **pool,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite's own BEGIN handling off; see _on_begin
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Writers take the write lock at BEGIN (waiting up to the busy timeout) instead of failing
+        # with SQLITE_BUSY when a read transaction tries to become a write transaction.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    original = exc.orig
+    if getattr(original, "pgcode", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(original)
+
+
+def _clean(text: str | None) -> str | None:
+    """Free text as it may be stored: card numbers and PINs masked."""
+    return None if text is None else redact(text).text
+
+
+class CaseStore:
+    """Tickets in a SQL database; one engine per store, one session per unit of work."""
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        business_timezone: ZoneInfo | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self.url = url or url_from_environment()
+        self._engine = make_engine(self.url)
+        if business_timezone is None:
+            from bot.config import settings
+
+            business_timezone = settings().default_timezone
+        self._timezone = business_timezone
+        self._clock = clock
+        writer = self._engine
+        if self._engine.dialect.name == "sqlite":
+            writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
+        # No autoflush: a unit of work flushes when its changes are complete, so a half-made change
+        # (say, a transaction id set before the status) never meets the database's constraints.
+        self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False, autoflush=False)
+        self._writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine (for tests and maintenance)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- opening ------------------------------------------------------------------------------
+
+    def open_ticket(self, draft: TicketDraft) -> Ticket:
+        """Open a case; the transaction's active ticket when it has one (unique index, race-safe)."""
+        for _ in range(_ATTEMPTS):
+            try:
+                with self._writes.begin() as session:
+                    if draft.transaction_id is not None:
+                        existing = self._active_row(session, draft.transaction_id)
+                        if existing is not None:
+                            self._note_repeat(existing, draft)
+                            session.flush()
+                            return self._snapshot(existing)
+                    row = self._insert(
+                        session,
+                        draft,
+                        kind=draft.kind,
+                        status="open",
+                        outcome=draft.outcome,
+                        transaction_id=draft.transaction_id,
+                        expected_by=draft.expected_by,
+                    )
+                    return self._snapshot(row)
+            except IntegrityError as exc:
+                # Another caller opened the transaction's ticket between our check and our insert;
+                # the next pass finds and returns it.
+                if draft.transaction_id is None or not _is_unique_violation(exc):
+                    raise
+        raise CaseStoreError(f"could not open a ticket for transaction {draft.transaction_id}")
+
+    def open_pending_lookup(self, draft: PendingDraft) -> Ticket:
+        """Record a complaint the merchant API could not look up yet; one per conversation."""
+        for _ in range(_ATTEMPTS):
+            try:
+                with self._writes.begin() as session:
+                    existing = session.execute(
+                        select(TicketRow)
+                        .where(TicketRow.conversation_id == draft.conversation_id)
+                        .where(TicketRow.status == "waiting_for_lookup")
+                        .with_for_update()
+                    ).scalar_one_or_none()
+                    if existing is not None:
+                        self._update_waiting_facts(existing, draft)
+                        session.flush()
+                        return self._snapshot(existing)
+                    row = self._insert(session, draft, kind="lookup_pending", status="waiting_for_lookup")
+                    return self._snapshot(row)
+            except IntegrityError as exc:
+                if not _is_unique_violation(exc):
+                    raise
+        raise CaseStoreError(f"could not record a pending lookup for {draft.conversation_id}")
+
+    # --- the retry job --------------------------------------------------------------------------
+
+    def pending_lookups(self, *, limit: int = 100, attempted_before: datetime | None = None) -> list[Ticket]:
+        """Complaints still waiting for the merchant API, oldest first."""
+        statement = (
+            select(TicketRow)
+            .where(TicketRow.status == "waiting_for_lookup")
+            .order_by(TicketRow.created_at, TicketRow.id)
+            .limit(limit)
+            .options(selectinload(TicketRow.events))
+        )
+        if attempted_before is not None:
+            statement = statement.where(
+                or_(TicketRow.last_lookup_at.is_(None), TicketRow.last_lookup_at < attempted_before)
+            )
+        with self._reads.begin() as session:
+            return [self._snapshot(row) for row in session.execute(statement).scalars()]
+
+    def record_lookup_failure(self, number: str, reason: str, *, actor: str = "lookup-retry") -> Ticket:
+        """Count a failed retry of a pending lookup (for back-off) and note why it failed."""
+        with self._writes.begin() as session:
+            row = self._require(session, number, lock=True)
+            if row.status == "waiting_for_lookup":
+                now = self._now()
+                row.lookup_attempts += 1
+                row.last_lookup_at = now
+                self._append(row, None, f"lookup failed: {reason}", actor, now)
+                session.flush()
+            return self._snapshot(row)
+
+    def complete_lookup(
+        self,
+        number: str,
+        *,
+        outcome: Outcome,
+        transaction_id: str | None,
+        expected_by: date | None = None,
+        merchant_id: str | None = None,
+        merchant_name: str | None = None,
+        terminal_id: str | None = None,
+        card_last4: str | None = None,
+        actor: str = "lookup-retry",
+        note: str | None = None,
+    ) -> Ticket:
+        """Conclude a pending lookup; returns the ticket that carries the case from now on.
+
+        refund_ticket / dispute_ticket / escalated turn it into an open case of that kind (RF/DP/ES,
+        same day and sequence; the LK number keeps working). Other outcomes need no case: it is
+        resolved with the outcome and expected date. When the transaction already has an active
+        ticket, this one is closed as its duplicate (merged_into) and the active one is returned.
+        Calling it again on a concluded ticket changes nothing.
+        """
+        check_card_last4(card_last4)
+        if outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        kind = CASE_KIND_FOR_OUTCOME.get(outcome)
+        for _ in range(_ATTEMPTS):
+            try:
+                with self._writes.begin() as session:
+                    row = self._require(session, number, lock=True)
+                    if row.status != "waiting_for_lookup":
+                        return self._snapshot(self._carrier(row))
+                    active = None
+                    if kind is not None and transaction_id is not None:
+                        active = self._active_row(session, transaction_id, lock=True)
+                    now = self._now()
+                    for field, value in (
+                        ("merchant_id", merchant_id),
+                        ("merchant_name", _clean(merchant_name)),
+                        ("terminal_id", terminal_id),
+                        ("card_last4", card_last4),
+                    ):
+                        if getattr(row, field) is None and value is not None:
+                            setattr(row, field, value)  # fill gaps; never overwrite what the customer said
+                    row.outcome = outcome
+                    row.transaction_id = transaction_id
+                    row.expected_by = expected_by
+                    if kind is None:
+                        self._change_status(row, "resolved", note or f"lookup done: {outcome}", actor, now)
+                        session.flush()
+                        return self._snapshot(row)
+                    if active is not None:
+                        self._merge(row, active, outcome, actor, now)
+                        session.flush()
+                        return self._snapshot(active)
+                    current = ticket_numbers.parse_number(row.number)
+                    if current is None:  # pragma: no cover - every stored number parses
+                        raise CaseStoreError(f"unreadable ticket number {row.number!r}")
+                    row.former_number = row.number
+                    row.number = str(current.with_prefix(ticket_numbers.PREFIXES[kind]))
+                    row.kind = kind
+                    self._change_status(row, "open", note or f"lookup done: {outcome}", actor, now)
+                    session.flush()
+                    return self._snapshot(row)
+            except IntegrityError as exc:
+                # A ticket for the transaction became active concurrently; the next pass merges into it.
+                if not _is_unique_violation(exc):
+                    raise
+        raise CaseStoreError(f"could not complete the lookup of {number}")
+
+    # --- reading and history --------------------------------------------------------------------
+
+    def get(self, number: str, *, follow_merges: bool = False) -> Ticket | None:
+        """The ticket with that number (as a customer types it, or its former LK number), or None."""
+        with self._reads.begin() as session:
+            row = self._row_by_number(session, number)
+            if row is None:
+                return None
+            return self._snapshot(self._carrier(row) if follow_merges else row)
+
+    def find_by_conversation(self, conversation_id: str) -> list[Ticket]:
+        """Every ticket opened from a conversation, oldest first."""
+        with self._reads.begin() as session:
+            rows = session.execute(
+                select(TicketRow)
+                .where(TicketRow.conversation_id == conversation_id)
+                .order_by(TicketRow.created_at, TicketRow.id)
+                .options(selectinload(TicketRow.events))
+            ).scalars()
+            return [self._snapshot(row) for row in rows]
+
+    def active_for_transaction(self, transaction_id: str) -> Ticket | None:
+        """The transaction's open, in-progress or waiting ticket, if any."""
+        with self._reads.begin() as session:
+            row = self._active_row(session, transaction_id)
+            return None if row is None else self._snapshot(row)
+
+    def add_event(
+        self,
+        number: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        to_status: TicketStatus | None = None,
+        expected_by: date | None = None,
+    ) -> Ticket:
+        """Add a note and/or a status change (and optionally a new expected date) to a ticket's history."""
+        try:
+            with self._writes.begin() as session:
+                row = self._require(session, number, lock=True)
+                now = self._now()
+                if expected_by is not None and expected_by != row.expected_by:
+                    row.expected_by = expected_by
+                    note = f"{note}; " if note else ""
+                    note += f"expected by {expected_by.isoformat()}"
+                if to_status is None or to_status == row.status:
+                    self._append(row, None, note, actor, now)
+                else:
+                    if to_status not in TRANSITIONS[row.status]:
+                        raise InvalidTransition(f"{row.number}: {row.status} -> {to_status} is not allowed")
+                    self._change_status(row, to_status, note, actor, now)
+                session.flush()
+                return self._snapshot(row)
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise DuplicateActiveTicket(
+                    f"{number}: transaction already has another active ticket; it cannot be reopened"
+                ) from exc
+            raise
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the case store's clock must return aware datetimes")
+        return now
+
+    def _insert(
+        self,
+        session: Session,
+        facts: CaseFacts,
+        *,
+        kind: TicketKind,
+        status: TicketStatus,
+        outcome: Outcome | None = None,
+        transaction_id: str | None = None,
+        expected_by: date | None = None,
+    ) -> TicketRow:
+        now = self._now()
+        number = ticket_numbers.next_number(session, kind, now.astimezone(self._timezone).date())
+        row = TicketRow(
+            number=str(number),
+            kind=kind,
+            status=status,
+            outcome=outcome,
+            transaction_id=transaction_id,
+            merchant_id=facts.merchant_id,
+            merchant_name=_clean(facts.merchant_name),
+            terminal_id=facts.terminal_id,
+            amount=facts.amount,
+            currency=facts.currency,
+            card_last4=facts.card_last4,
+            rrn=facts.rrn,
+            voucher_no=facts.voucher_no,
+            window_start=facts.window_start,
+            window_end=facts.window_end,
+            language=facts.language,
+            conversation_id=facts.conversation_id,
+            expected_by=expected_by,
+            lookup_attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        row.events.append(
+            TicketEventRow(
+                at=now, from_status=None, to_status=status, note=_clean(facts.note), actor=facts.actor
+            )
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+    @staticmethod
+    def _active_row(session: Session, transaction_id: str, *, lock: bool = False) -> TicketRow | None:
+        statement = (
+            select(TicketRow)
+            .where(TicketRow.transaction_id == transaction_id)
+            .where(TicketRow.status.in_(ACTIVE_STATUSES))
+        )
+        if lock:
+            statement = statement.with_for_update()
+        return session.execute(statement).scalar_one_or_none()
+
+    @staticmethod
+    def _row_by_number(session: Session, number: str, *, lock: bool = False) -> TicketRow | None:
+        parsed = ticket_numbers.parse_number(number)
+        if parsed is None:
+            return None
+        text = str(parsed)
+        statement = select(TicketRow).where(or_(TicketRow.number == text, TicketRow.former_number == text))
+        if lock:
+            statement = statement.with_for_update()
+        return session.execute(statement).scalar_one_or_none()
+
+    def _require(self, session: Session, number: str, *, lock: bool = False) -> TicketRow:
+        row = self._row_by_number(session, number, lock=lock)
+        if row is None:
+            raise TicketNotFound(number)
+        return row
+
+    @staticmethod
+    def _carrier(row: TicketRow) -> TicketRow:
+        """The ticket that carries this one's case (following duplicates)."""
+        for _ in range(10):
+            if row.merged_into is None:
+                break
+            row = row.merged_into
+        return row
+
+    def _append(
+        self, row: TicketRow, to_status: TicketStatus | None, note: str | None, actor: str, now: datetime
+    ) -> None:
+        row.events.append(
+            TicketEventRow(
+                at=now, from_status=row.status, to_status=to_status, note=_clean(note), actor=actor
+            )
+        )
+        row.updated_at = now
+
+    def _change_status(
+        self, row: TicketRow, to_status: TicketStatus, note: str | None, actor: str, now: datetime
+    ) -> None:
+        self._append(row, to_status, note, actor, now)
+        row.status = to_status
+
+    def _note_repeat(self, row: TicketRow, draft: TicketDraft) -> None:
+        """Note on the active ticket that another conversation reported the same transaction."""
+        if draft.conversation_id == row.conversation_id:
+            return
+        note = f"reported again from conversation {draft.conversation_id}"
+        if any(event.note == note for event in row.events):
+            return
+        self._append(row, None, note, draft.actor, self._now())
+
+    def _update_waiting_facts(self, row: TicketRow, draft: PendingDraft) -> None:
+        """A resubmission from the same conversation: keep the latest facts, the earlier ones in history."""
+        fields = (
+            "amount",
+            "currency",
+            "window_start",
+            "window_end",
+            "terminal_id",
+            "merchant_id",
+            "merchant_name",
+            "card_last4",
+            "rrn",
+            "voucher_no",
+            "language",
+        )
+        new = {field: getattr(draft, field) for field in fields}
+        new["merchant_name"] = _clean(draft.merchant_name)
+        changed = [field for field in fields if getattr(row, field) != new[field]]
+        if not changed:
+            return
+        before = ", ".join(f"{field}={_show(getattr(row, field))}" for field in changed)
+        for field in changed:
+            setattr(row, field, new[field])
+        self._append(row, None, f"facts updated by the customer; before: {before}", draft.actor, self._now())
+
+    def _merge(self, row: TicketRow, active: TicketRow, outcome: str, actor: str, now: datetime) -> None:
+        """Close a completed lookup as a duplicate of the transaction's active ticket."""
+        self._change_status(row, "closed", f"duplicate of {active.number}", actor, now)
+        row.merged_into = active
+        self._append(
+            active,
+            None,
+            f"{row.number} (conversation {row.conversation_id}) reported the same transaction; "
+            f"its lookup concluded {outcome}",
+            actor,
+            now,
+        )
+
+    @staticmethod
+    def _snapshot(row: TicketRow) -> Ticket:
+        return Ticket(
+            number=row.number,
+            former_number=row.former_number,
+            kind=row.kind,
+            status=row.status,
+            outcome=row.outcome,
+            transaction_id=row.transaction_id,
+            merchant_id=row.merchant_id,
+            merchant_name=row.merchant_name,
+            terminal_id=row.terminal_id,
+            amount=row.amount,
+            currency=row.currency,
+            card_last4=row.card_last4,
+            rrn=row.rrn,
+            voucher_no=row.voucher_no,
+            window_start=row.window_start,
+            window_end=row.window_end,
+            language=row.language,
+            conversation_id=row.conversation_id,
+            expected_by=row.expected_by,
+            merged_into=row.merged_into.number if row.merged_into is not None else None,
+            lookup_attempts=row.lookup_attempts,
+            last_lookup_at=row.last_lookup_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            history=tuple(
+                TicketEvent(
+                    at=event.at,
+                    from_status=event.from_status,
+                    to_status=event.to_status,
+                    note=event.note,
+                    actor=event.actor,
+                )
+                for event in row.events
+            ),
+        )
+
+
+def _show(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "-" if value is None else str(value)
