@@ -66,17 +66,6 @@ class HandleDenial(Action):
         return []
 
 
-class SubmitComplaint(Action):
-    def name(self) -> str:
-        return "action_submit_complaint"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        utter(dispatcher, tracker, domain, "utter_complaint_received")
-        return [SlotSet("complaint_confirmed", True)]
-
-
 class CancelComplaint(Action):
     """Stops the complaint and forgets its facts."""
 

@@ -51,6 +51,10 @@ class AssistantProcesses:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
 
+    def environment(self) -> dict[str, str]:
+        """The variables that point a process at these servers and stores."""
+        return {k: v for k, v in self._env().items() if os.environ.get(k) != v}
+
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
