@@ -22,6 +22,8 @@ from bot.parsing.card_keys import CardKeys, extract_card_keys
 from bot.timelines import format_date
 
 FOUND, CHOOSE, SHARPER_KEY = "found", "choose", "sharper_key"
+# After "the payment went through": did the customer get what they paid for?
+GOODS = "goods"
 _OUTCOME_RESPONSE = {
     "no_charge": "utter_outcome_no_charge",
     "reversal_in_progress": "utter_outcome_reversal_in_progress",
@@ -141,7 +143,7 @@ def tell_result(
     if result.outcome in _MONEY_OUTCOMES:
         utter(dispatcher, tracker, domain, "utter_what_to_do_meanwhile")
     return [
-        SlotSet("lookup_stage", None),
+        SlotSet("lookup_stage", GOODS if result.outcome == "charge_succeeded" else None),
         SlotSet("ticket_number", result.ticket_number),
         SlotSet("case_outcome", result.outcome),
     ]
@@ -194,6 +196,17 @@ class ContinueLookup(Action):
             if decision is None:
                 return present(dispatcher, tracker, domain, result)
             return tell_result(dispatcher, tracker, domain, await service.conclude(complaint, decision))
+        if stage == GOODS and intent == "deny":
+            complaint = replace(complaint_from(tracker), got_goods=False)
+            result = await service.look_up(complaint)
+            if result.decision is None:
+                return present(dispatcher, tracker, domain, result)
+            return tell_result(
+                dispatcher, tracker, domain, await service.conclude(complaint, result.decision)
+            )
+        if stage == GOODS and intent == "affirm":
+            utter(dispatcher, tracker, domain, "utter_anything_else")
+            return [SlotSet("lookup_stage", None)]
         if stage in (CHOOSE, SHARPER_KEY) and keys.any:
             updated = _with_keys(tracker, keys)
             return key_events + await _look_up_and_present(dispatcher, tracker, domain, updated)

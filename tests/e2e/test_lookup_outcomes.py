@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.case_store import CaseStore
 from bot.config import PROJECT_ROOT
@@ -173,3 +175,49 @@ def test_merchant_api_down_keeps_the_complaint_and_the_retry_job_completes_it(as
 
     status = assistant.say(assistant.new_sender(), f"我的工单 {waiting_number.lower()} 怎么样了")
     assert done.number in texts(status) or waiting_number in texts(status)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_completed_payment_with_nothing_received_becomes_a_dispute(
+    assistant: Client, language: str
+) -> None:
+    sender = assistant.new_sender()
+    complain_and_confirm(assistant, sender, sandbox_transaction(assistant, "TXN0032"), language)
+    succeeded = assistant.say(sender, "/affirm")
+    assert payload_of(succeeded)["outcome"] == "charge_succeeded"
+    assert "/deny" in [b["payload"] for r in succeeded for b in r.get("buttons", [])]
+    replies = assistant.say(sender, "/deny")
+    payload = payload_of(replies)
+    assert payload is not None and payload["outcome"] == "dispute_ticket", texts(replies)
+    assert payload["transaction_id"] == "TXN0032"
+    assert CaseStore(assistant.processes.case_store_url).get(payload["ticket_id"]) is not None
+
+
+def test_twenty_conversations_about_one_payment_at_once_get_one_ticket(assistant: Client) -> None:
+    transaction = sandbox_transaction(assistant, "TXN0007")
+
+    def converse(index: int) -> dict | None:
+        client = Client(assistant.processes)
+        try:
+            sender = client.new_sender()
+            language = "zh" if index % 2 else "en"
+            client.say(sender, complaint_message(transaction, language))
+            client.say(sender, "/affirm")
+            return payload_of(client.say(sender, "/affirm"))
+        finally:
+            client.http.close()
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        payloads = list(pool.map(converse, range(20)))
+    assert all(p is not None and p["outcome"] == "refund_ticket" for p in payloads), payloads
+    assert len({p["ticket_id"] for p in payloads}) == 1
+    engine = create_engine(assistant.processes.case_store_url)
+    with engine.connect() as connection:
+        open_tickets = connection.execute(
+            text(
+                "SELECT COUNT(*) FROM tickets WHERE transaction_id = :t AND status IN ('open', 'in_progress')"
+            ),
+            {"t": "TXN0007"},
+        ).scalar()
+    engine.dispose()
+    assert open_tickets == 1

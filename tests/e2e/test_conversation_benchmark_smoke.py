@@ -1,0 +1,33 @@
+"""The conversation benchmark runs (smoke mode) and prints its table; numbers are not asserted
+against time."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks import conversation
+from tests.e2e.conftest import Client
+
+pytestmark = pytest.mark.slow
+
+
+def test_conversation_benchmark_smoke(assistant: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    summary = conversation.main(
+        [
+            "--smoke",
+            "--url",
+            assistant.processes.base_url,
+            "--sandbox-url",
+            assistant.processes.sandbox_url,
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert "p95 ms" in printed and conversation.ASSISTANT in printed
+    assert "vanilla rasa init" in printed and "skipped" in printed
+    assert summary["vanilla"] is None
+    single, concurrent = summary["assistant"]["single"], summary["assistant"]["concurrent"]
+    assert single["users"] == 1 and concurrent["users"] > 1
+    for figures in (single, concurrent):
+        assert figures["errors"] == 0
+        assert figures["messages"] == 3 * figures["conversations"] > 0
+        assert figures["max_ms"] >= figures["p95_ms"] >= figures["p50_ms"] > 0
