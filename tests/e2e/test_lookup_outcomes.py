@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from benchmarks.conversation import case_result as payload_of
+from benchmarks.conversation import complaint_message
 from bot.case_store import CaseStore
 from bot.config import PROJECT_ROOT
 from tests.e2e.conftest import Client
@@ -32,21 +34,6 @@ def sandbox_transaction(assistant: Client, transaction_id: str) -> dict:
     )
     response.raise_for_status()
     return response.json()
-
-
-def complaint_message(transaction: dict, language: str) -> str:
-    when = datetime.fromisoformat(transaction["created_at"]).astimezone(SHANGHAI)
-    amount, tid = transaction["amount"], transaction["terminal_id"]
-    if language == "zh":
-        return f"{when.month}月{when.day}日 {when:%H:%M} 刷卡显示交易失败 但是扣了{amount}元 终端号{tid}"
-    return (
-        f"on {when:%b} {when.day} at {when:%H:%M} the card machine said failed "
-        f"but {amount} yuan was taken, tid {tid}"
-    )
-
-
-def payload_of(replies: list[dict]) -> dict | None:
-    return next((r["custom"] for r in replies if r.get("custom", {}).get("type") == "case_result"), None)
 
 
 def texts(replies: list[dict]) -> str:
