@@ -5,7 +5,7 @@ ensure_venv
 ensure_model
 
 log "ruff"
-ruff check bot actions tests scripts
+ruff check bot actions tests benchmarks
 log "pytest"
 set +e
 python -m pytest "$@"
