@@ -169,6 +169,7 @@ class SubmitComplaint(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        utter(dispatcher, tracker, domain, "utter_complaint_received")
         events: list[EventType] = [SlotSet("complaint_confirmed", True)]
         return events + await _look_up_and_present(dispatcher, tracker, domain, complaint_from(tracker))
 
