@@ -129,12 +129,15 @@ def test_nothing_found_asks_for_a_sharper_key_then_opens_a_dispute(assistant: Cl
     assert ticket is not None and ticket.card_last4 == "4242"
 
 
-def test_merchant_api_down_keeps_the_complaint_and_the_retry_job_completes_it(assistant: Client) -> None:
+@pytest.mark.parametrize("fault", [{"down": True}, {"latency_ms": 15000}], ids=["down", "too slow"])
+def test_merchant_api_failing_keeps_the_complaint_and_the_retry_job_completes_it(
+    assistant: Client, fault: dict
+) -> None:
     faults = f"{assistant.processes.sandbox_url}/_faults"
     transaction = sandbox_transaction(assistant, "TXN0006")
     sender = assistant.new_sender()
     replies = assistant.say(sender, complaint_message(transaction, "zh"))
-    httpx.post(faults, json={"down": True}, timeout=5).raise_for_status()
+    httpx.post(faults, json=fault, timeout=5).raise_for_status()
     try:
         replies = assistant.say(sender, "/affirm")
     finally:
