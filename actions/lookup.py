@@ -160,6 +160,17 @@ async def _look_up_and_present(
     return events
 
 
+async def _look_up_and_conclude(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, complaint: Complaint
+) -> list[EventType]:
+    """The customer confirmed: decide afresh (the data may have moved) and conclude the case."""
+    service = lookup_service()
+    result = await service.look_up(complaint)
+    if result.decision is None:
+        return present(dispatcher, tracker, domain, result)
+    return tell_result(dispatcher, tracker, domain, await service.conclude(complaint, result.decision))
+
+
 class SubmitComplaint(Action):
     """The customer confirmed the facts: look the payment up."""
 
@@ -191,20 +202,10 @@ class ContinueLookup(Action):
         service = lookup_service()
 
         if stage == FOUND and intent == "affirm":
-            complaint = complaint_from(tracker)
-            result = await service.look_up(complaint)
-            decision = result.decision
-            if decision is None:
-                return present(dispatcher, tracker, domain, result)
-            return tell_result(dispatcher, tracker, domain, await service.conclude(complaint, decision))
+            return await _look_up_and_conclude(dispatcher, tracker, domain, complaint_from(tracker))
         if stage == GOODS and intent == "deny":
             complaint = replace(complaint_from(tracker), got_goods=False)
-            result = await service.look_up(complaint)
-            if result.decision is None:
-                return present(dispatcher, tracker, domain, result)
-            return tell_result(
-                dispatcher, tracker, domain, await service.conclude(complaint, result.decision)
-            )
+            return await _look_up_and_conclude(dispatcher, tracker, domain, complaint)
         if stage == GOODS and intent == "affirm":
             utter(dispatcher, tracker, domain, "utter_anything_else")
             return [SlotSet("lookup_stage", None)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -11,19 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import language
+from actions.lookup import lookup_service
 from actions.rendering import render_text, utter
-from bot.case_store import CaseStore
 from bot.parsing.normalize import normalize
 from bot.timelines import format_date
 
 # RF-20261126-0042, rf 20261126 0042, RF202611260042: as customers copy it from a message.
 TICKET_NUMBER = re.compile(r"(?<![a-z0-9])(?:rf|dp|es|lk)[\s\-]?\d{8}[\s\-]?\d{4,6}(?![0-9])", re.IGNORECASE)
-
-
-@lru_cache(maxsize=1)
-def case_store() -> CaseStore:
-    """One case store (one engine) per action server process, made on first use."""
-    return CaseStore()
 
 
 class TicketStatus(Action):
@@ -40,7 +33,8 @@ class TicketStatus(Action):
             utter(dispatcher, tracker, domain, "utter_ask_ticket_number")
             return []
         typed = match.group(0).upper()
-        ticket = case_store().get(typed, follow_merges=True)
+        # The lookup service's store: one database engine per action server process.
+        ticket = lookup_service().store.get(typed, follow_merges=True)
         if ticket is None:
             utter(dispatcher, tracker, domain, "utter_ticket_not_found", ticket=typed)
             return []
