@@ -65,7 +65,13 @@ class ExtractFacts(ValidationAction):
     @staticmethod
     def _language(text: str, tracker: Tracker, metadata: dict[str, Any]) -> str:
         hinted = metadata.get("language")
-        for candidate in (detect_language(text), tracker.get_slot("language"), hinted):
+        # A language the user picked in the widget outranks the conversation's so far; the
+        # browser's language is only a guess, used when nothing else tells.
+        if metadata.get("language_chosen") is True:
+            order = (detect_language(text), hinted, tracker.get_slot("language"))
+        else:
+            order = (detect_language(text), tracker.get_slot("language"), hinted)
+        for candidate in order:
             if candidate in LANGUAGES:
                 return candidate
         return settings().default_language

@@ -1,4 +1,4 @@
-"""Starts the rasa server and the action server as child processes (tests and benchmarks)."""
+"""Starts the gateway, rasa server, action server and sandbox as child processes (tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def free_port() -> int:
 
 @dataclass
 class AssistantProcesses:
-    """A rasa server and an action server on loopback, with their own tracker database."""
+    """The gateway, a rasa server, an action server and the sandbox on loopback, with their own stores."""
 
     workdir: Path
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -33,6 +33,10 @@ class AssistantProcesses:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     sandbox_port: int = field(default_factory=free_port)
+    gateway_port: int = field(default_factory=free_port)
+    gateway_secret: str = "test-gateway-secret"
+    # Overrides for the gateway's settings (GATEWAY_* variables), e.g. its rate limits.
+    gateway_environment: dict[str, str] = field(default_factory=dict)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -50,6 +54,10 @@ class AssistantProcesses:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     def environment(self) -> dict[str, str]:
         """The variables that point a process at these servers and stores."""
@@ -72,7 +80,12 @@ class AssistantProcesses:
             MERCHANT_API_KEY="sandbox-key",
             CASE_STORE_URL=self.case_store_url,
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            RASA_URL=self.base_url,
+            RASA_TOKEN=self.token,
+            GATEWAY_PORT=str(self.gateway_port),
+            GATEWAY_SECRET=self.gateway_secret,
         )
+        env.update(self.gateway_environment)
         return env
 
     def _spawn(self, name: str, args: list[str]) -> None:
@@ -87,7 +100,7 @@ class AssistantProcesses:
         )
 
     def start(self, timeout: float = 240) -> None:
-        """Start both servers and wait until both answer."""
+        """Start every server and wait until each answers."""
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} is missing: scripts/test.sh trains it")
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -97,16 +110,28 @@ class AssistantProcesses:
         self._spawn("sandbox", [sys.executable, "-m", "bot.sandbox"])
         action_server = ["run", "actions", "--actions", "actions", "--port", str(self.action_port)]
         self._spawn("actions", [sys.executable, "-m", "rasa", *action_server])
+        self._spawn("gateway", [sys.executable, "-m", "bot.web"])
         self._spawn_rasa()
         self._wait_until_ready(timeout)
 
     def restart_rasa(self, timeout: float = 240) -> None:
         """Kill the rasa server (SIGKILL) and start it again on the same port and tracker store."""
-        rasa = self._children.pop("rasa")
-        os.killpg(rasa.pid, signal.SIGKILL)
-        rasa.wait()
+        self._kill("rasa", signal.SIGKILL)
         self._spawn_rasa()
         self._wait_until_ready(timeout)
+
+    def stop_gateway(self) -> None:
+        """Stop the gateway: every browser's socket drops, as on a flaky network."""
+        self._kill("gateway", signal.SIGTERM)
+
+    def start_gateway(self, timeout: float = 60) -> None:
+        self._spawn("gateway", [sys.executable, "-m", "bot.web"])
+        self._wait_until_ready(timeout)
+
+    def _kill(self, name: str, sig: signal.Signals) -> None:
+        child = self._children.pop(name)
+        os.killpg(child.pid, sig)
+        child.wait(timeout=30)
 
     def _spawn_rasa(self) -> None:
         server = ["run", "--model", str(self.model), "--enable-api", "--auth-token", self.token]
@@ -130,12 +155,13 @@ class AssistantProcesses:
             status = httpx.get(f"{self.base_url}/status", params={"token": self.token}, timeout=2)
             health = httpx.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
             sandbox = httpx.get(f"{self.sandbox_url}/health", timeout=2)
+            gateway = httpx.get(f"{self.gateway_url}/health", timeout=2)
         except httpx.HTTPError:
             return False
-        return status.status_code == health.status_code == sandbox.status_code == 200
+        return status.status_code == health.status_code == sandbox.status_code == gateway.status_code == 200
 
     def stop(self) -> None:
-        """Stop both servers."""
+        """Stop every server."""
         for child in self._children.values():
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)

@@ -49,6 +49,29 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+ensure_chromium() {
+  # The widget's tests drive Debian's Chromium through Playwright (never `playwright install`);
+  # a Chinese font makes their screenshots readable.
+  local missing=()
+  [ -x "$CHROMIUM" ] || missing+=(chromium)
+  [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing ${missing[*]} for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  elif [ -x "$CHROMIUM" ]; then
+    echo "No Chinese font is installed: the browser tests' screenshots will show boxes (apt-get install fonts-wqy-microhei)." >&2
+  else
+    cat >&2 <<MSG
+The browser tests need Debian's Chromium at $CHROMIUM and this user cannot install it.
+Ask an administrator to run:  sudo apt-get update && sudo apt-get install chromium fonts-wqy-microhei
+(or point CHROMIUM at another Chromium binary), then run this command again.
+MSG
+    exit 1
+  fi
+}
+
 model_fingerprint() {
   # Whatever changes what the trained model does: training data, config, domain, our NLU components.
   find data config.yml domain.yml bot/nlu -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16

@@ -2,6 +2,7 @@
 # Runs every test: venv, install, train if stale (once), lint, then the whole pytest suite.
 source "$(dirname "$0")/common.sh"
 ensure_venv
+ensure_chromium
 ensure_model
 
 log "ruff"

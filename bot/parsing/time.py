@@ -102,8 +102,12 @@ _COLON_CLOCK = re.compile(
     rf"(?:\s*{_AMPM})?",
     re.IGNORECASE,
 )
+_MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE_BEFORE = re.compile(
-    r"(?:\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?)\s*(?:at\s+)?$", re.I
+    r"(?:\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"
+    rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME})"
+    r"\s*,?\s*(?:at\s+)?$",
+    re.I,
 )
 _EN_UNIT_AFTER = (
     r"(?!\s*(?:%|percent|元|块|yuan|rmb|cny|kuai|bucks|dollars?|mins?\b|minutes?"
@@ -489,7 +493,7 @@ def _find_clocks(text: str) -> list[_Clock]:
         hour = int(m.group("h"))
         # "09:30" and "2026/11/25 10:08" (a receipt or SMS) are 24-hour readings.
         fixed = (m.group("h").startswith("0") and len(m.group("h")) == 2) or bool(
-            _DATE_BEFORE.search(text[max(0, m.start() - 16) : m.start()])
+            _DATE_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
         )
         clock = _clock(
             text,

@@ -46,6 +46,26 @@ async def test_bare_number_keeps_language_and_fills_requested_slot(domain, dispa
     assert slots["amount"] == "128.00"
 
 
+async def test_language_picked_in_the_widget_outranks_the_conversation_so_far(domain, dispatcher) -> None:
+    metadata = {"language": "en", "language_chosen": True}
+    tracker = make_tracker(domain, "128", slots={"language": "zh"}, metadata=metadata)
+    slots = _slots(await ExtractFacts().run(dispatcher, tracker, domain))
+    assert slots["language"] == "en"
+
+
+async def test_browser_language_is_only_a_guess_after_the_user_has_written(domain, dispatcher) -> None:
+    tracker = make_tracker(domain, "128", slots={"language": "zh"}, metadata={"language": "en"})
+    slots = _slots(await ExtractFacts().run(dispatcher, tracker, domain))
+    assert slots["language"] == "zh"
+
+
+async def test_written_chinese_beats_a_picked_english_interface(domain, dispatcher) -> None:
+    metadata = {"language": "en", "language_chosen": True}
+    tracker = make_tracker(domain, "扣了我128块", slots={"language": "en"}, metadata=metadata)
+    slots = _slots(await ExtractFacts().run(dispatcher, tracker, domain))
+    assert slots["language"] == "zh"
+
+
 async def test_zero_amount_is_rejected_with_reason_in_users_language(domain, dispatcher) -> None:
     tracker = make_tracker(domain, "0元", slots={"requested_slot": "amount"}, active_loop="complaint_form")
     events = await ExtractFacts().run(dispatcher, tracker, domain)

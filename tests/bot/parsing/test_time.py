@@ -375,6 +375,12 @@ def test_nothing_time_like_gives_none(text: str) -> None:
     [
         ("2026/11/25 10:08", at(25, 10, 3), at(25, 10, 13), True),
         ("11月25日 9:15", at(25, 9, 10), at(25, 9, 20), True),
+        # A clock time written beside a calendar date is read as written, in both languages.
+        ("on Nov 24 at 10:56", at(24, 10, 51), at(24, 11, 1), True),
+        ("24 Nov, 10:56", at(24, 10, 51), at(24, 11, 1), True),
+        ("on the 24th of November at 10:56", at(24, 10, 51), at(24, 11, 1), True),
+        ("Nov 24th 21:10", at(24, 21, 5), at(24, 21, 15), True),
+        ("on Nov 24 at 10:56pm", at(24, 22, 51), at(24, 23, 1), True),
         ("11.24 20:30", at(24, 20, 25), at(24, 20, 35), True),
         ("24/11 at 3pm", at(24, 14, 50), at(24, 15, 20), False),
         ("on 21/11", at(21, 0), at(22, 0), False),

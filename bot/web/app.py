@@ -1,0 +1,82 @@
+"""The gateway's Sanic application: pages, widget files and the chat socket."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, json, text
+
+from bot.web.assets import Asset, asset_response, load_assets
+from bot.web.chat import ChatService
+from bot.web.origins import origin_allowed
+from bot.web.settings import GatewaySettings
+
+PAGES = {"/": "page.html", "/demo": "demo.html"}
+FILES = ("widget.js", "widget.css")
+MAX_SOCKET_FRAME_BYTES = 64 * 1024
+
+
+def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
+    app = Sanic(name)
+    app.config.WEBSOCKET_MAX_SIZE = MAX_SOCKET_FRAME_BYTES
+    app.config.WEBSOCKET_PING_INTERVAL = 20
+    app.config.WEBSOCKET_PING_TIMEOUT = 20
+    app.config.FALLBACK_ERROR_FORMAT = "text"
+    assets = load_assets()
+
+    @app.before_server_start
+    async def start_chat(app: Sanic, _loop: object) -> None:
+        app.ctx.chat = ChatService(settings)
+
+    @app.after_server_stop
+    async def stop_chat(app: Sanic, _loop: object) -> None:
+        await app.ctx.chat.close()
+
+    @app.on_request
+    async def refuse_foreign_origins(request: Request) -> HTTPResponse | None:
+        if request.path == "/ws" and not origin_allowed(
+            request.headers.get("origin"), request.host, settings.allowed_origins
+        ):
+            return text("This site may not embed the chat.", status=403)
+        return None
+
+    @app.on_response
+    async def security_headers(request: Request, response: HTTPResponse) -> None:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.content_type and response.content_type.startswith("text/html"):
+            response.headers["Content-Security-Policy"] = _page_policy(request.host, settings.allowed_origins)
+
+    for route, filename in PAGES.items():
+        app.add_route(_serve(assets[filename]), route, name=filename.replace(".", "_"))
+    for filename in FILES:
+        app.add_route(_serve(assets[filename]), f"/{filename}", name=filename.replace(".", "_"))
+
+    @app.get("/health")
+    async def health(_request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    @app.websocket("/ws")
+    async def chat_socket(request: Request, ws: object) -> None:
+        await request.app.ctx.chat.serve(ws, request.remote_addr or request.ip)
+
+    return app
+
+
+def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
+    async def handler(request: Request) -> HTTPResponse:
+        return asset_response(request, asset)
+
+    return handler
+
+
+def _page_policy(host: str, allowed_origins: frozenset[str]) -> str:
+    """Only the gateway's own scripts, styles and socket; framed only by the allowed sites."""
+    ancestors = " ".join(["'self'", *sorted(allowed_origins)])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
+        f"object-src 'none'; frame-ancestors {ancestors}"
+    )

@@ -1,0 +1,260 @@
+"""The chat socket: one browser session's messages to Rasa and its replies back, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sanic.exceptions import WebsocketClosed
+from websockets.exceptions import ConnectionClosed
+
+from bot.language import LANGUAGES
+from bot.redaction import redact
+from bot.web.notices import notice
+from bot.web.rasa_client import RasaClient, RasaUnavailable
+from bot.web.rate_limit import SlidingWindowLimiter
+from bot.web.sessions import ConversationSessions
+from bot.web.settings import GatewaySettings
+from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history
+
+logger = logging.getLogger(__name__)
+
+HELLO_TIMEOUT_SECONDS = 30
+MAX_CLIENT_ID_CHARS = 64
+REMEMBERED_IDS_PER_CONVERSATION = 100
+
+
+class Socket(Protocol):
+    async def recv(self, timeout: float | None = None) -> str | bytes | None: ...
+    async def send(self, data: str) -> None: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+class Closed(Exception):
+    """The browser went away."""
+
+
+@dataclass
+class Visitor:
+    """What one open socket knows about its browser."""
+
+    conversation_id: str
+    address: str
+    language: str
+    timezone: str | None
+
+
+class ChatService:
+    """Everything the sockets of one gateway process share."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+        self.sessions = ConversationSessions(settings.secret, settings.session_days)
+        self.per_session = SlidingWindowLimiter(settings.session_messages_per_minute)
+        self.per_address = SlidingWindowLimiter(settings.address_messages_per_minute)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._lock_holders: dict[str, int] = {}
+        self._answered: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
+        self._forwards: set[asyncio.Task[Any]] = set()
+
+    @asynccontextmanager
+    async def conversation(self, conversation_id: str) -> AsyncIterator[None]:
+        """One conversation's turn: a reconnecting browser waits for a message still on its way."""
+        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+        self._lock_holders[conversation_id] = self._lock_holders.get(conversation_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._lock_holders[conversation_id] -= 1
+            if not self._lock_holders[conversation_id]:
+                del self._lock_holders[conversation_id]
+                del self._locks[conversation_id]
+
+    async def serve(self, socket: Socket, address: str) -> None:
+        """Run one browser's socket until it closes."""
+        try:
+            visitor = await self._greet(socket, address)
+            while visitor is not None:
+                await self._handle(socket, visitor, await _receive(socket))
+        except Closed:
+            return
+
+    async def _greet(self, socket: Socket, address: str) -> Visitor | None:
+        hello = await _receive(socket, timeout=HELLO_TIMEOUT_SECONDS)
+        if not isinstance(hello, dict) or hello.get("type") != "hello":
+            await _notify(socket, "bad_request", "zh")
+            await socket.close(1008, "hello expected")
+            return None
+        language = _language(hello.get("language"))
+        conversation_id = self.sessions.conversation_of(hello.get("session"))
+        events: list[dict[str, Any]] = []
+        if conversation_id is None:
+            conversation_id = self.sessions.new_conversation_id()
+        else:
+            try:
+                async with self.conversation(conversation_id):
+                    events = await self.rasa.events(conversation_id)
+            except RasaUnavailable as error:
+                logger.warning("transcript of %s unavailable: %s", conversation_id, error)
+                await _notify(socket, "unavailable", language)
+                await socket.close(1013, "try again later")
+                return None
+        self._remember(conversation_id, client_ids(events))
+        await _send(
+            socket,
+            {
+                "type": "welcome",
+                "session": self.sessions.token_for(conversation_id),
+                "history": history(events),
+                "max_chars": self.settings.max_message_chars,
+            },
+        )
+        return Visitor(conversation_id, address, language, _timezone(hello.get("timezone")))
+
+    async def _handle(self, socket: Socket, visitor: Visitor, frame: Any) -> None:
+        if not isinstance(frame, dict) or frame.get("type") != "message":
+            await _notify(socket, "bad_request", visitor.language)
+            return
+        client_id = frame.get("id")
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID_CHARS:
+            await _notify(socket, "bad_request", visitor.language)
+            return
+        language = _language(frame.get("language"), default=visitor.language)
+        visitor.language = language
+        text = frame.get("text")
+        text = text.strip() if isinstance(text, str) else ""
+        problem = None
+        if not text:
+            problem = "empty"
+        elif len(text) > self.settings.max_message_chars:
+            problem = "too_long"
+        elif self._already_answered(visitor.conversation_id, client_id):
+            await _send(socket, {"type": "ack", "id": client_id})
+            return
+        elif not self._within_limits(visitor):
+            problem = "rate_limited"
+        if problem:
+            text_of_notice = notice(problem, language, max_chars=self.settings.max_message_chars)
+            await _send(socket, {"type": "reject", "id": client_id, "code": problem, "text": text_of_notice})
+            return
+
+        redacted = redact(text).text
+        metadata: dict[str, Any] = {
+            "channel": "web",
+            "client_id": client_id,
+            "language": language,
+            "language_chosen": frame.get("language_chosen") is True,
+        }
+        if visitor.timezone:
+            metadata["timezone"] = visitor.timezone
+        display = frame.get("display")
+        if isinstance(display, str) and display.strip() and text.startswith("/"):
+            metadata["display"] = redact(display.strip()).text[:MAX_DISPLAY_CHARS]
+
+        await _send(socket, {"type": "typing", "on": True})
+        try:
+            replies = await self._forward(visitor.conversation_id, client_id, redacted, metadata)
+        except RasaUnavailable as error:
+            logger.warning("message of %s not answered: %s", visitor.conversation_id, error)
+            await _send(socket, {"type": "typing", "on": False})
+            await _send(socket, {"type": "retry", "id": client_id, "text": notice("unavailable", language)})
+            return
+        for reply in replies:
+            item = bot_item(reply)
+            if item is not None:
+                await _send(socket, item)
+        await _send(socket, {"type": "typing", "on": False})
+        ack: dict[str, Any] = {"type": "ack", "id": client_id}
+        if redacted != text:
+            ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
+        await _send(socket, ack)
+
+    async def _forward(
+        self, conversation_id: str, client_id: str, text: str, metadata: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """Send a message to Rasa exactly once, even if the browser goes away meanwhile."""
+
+        async def forward() -> list[dict[str, Any]]:
+            async with self.conversation(conversation_id):
+                if self._already_answered(conversation_id, client_id):
+                    return []
+                replies = await self.rasa.send(conversation_id, text, metadata)
+                self._remember(conversation_id, {client_id})
+                return replies
+
+        task = asyncio.ensure_future(forward())
+        self._forwards.add(task)
+        task.add_done_callback(self._forwards.discard)
+        # Shielded: a closing socket cancels its handler, but not the message already under way.
+        return await asyncio.shield(task)
+
+    def _within_limits(self, visitor: Visitor) -> bool:
+        return self.per_session.allow(visitor.conversation_id) and self.per_address.allow(visitor.address)
+
+    def _already_answered(self, conversation_id: str, client_id: str) -> bool:
+        return client_id in self._answered.get(conversation_id, ())
+
+    def _remember(self, conversation_id: str, ids: set[str]) -> None:
+        answered = self._answered.setdefault(conversation_id, OrderedDict())
+        self._answered.move_to_end(conversation_id)
+        for client_id in ids:
+            answered[client_id] = None
+        while len(answered) > REMEMBERED_IDS_PER_CONVERSATION:
+            answered.popitem(last=False)
+        while len(self._answered) > 10_000:
+            self._answered.popitem(last=False)
+
+    async def close(self) -> None:
+        if self._forwards:
+            await asyncio.gather(*self._forwards, return_exceptions=True)
+        await self.rasa.close()
+
+
+async def _receive(socket: Socket, timeout: float | None = None) -> Any:
+    """The next frame as JSON; a frame that is not JSON text becomes None."""
+    try:
+        frame = await socket.recv(timeout=timeout)
+    except (ConnectionClosed, WebsocketClosed) as closed:
+        raise Closed from closed
+    if frame is None and timeout is not None:
+        raise Closed  # no hello in time
+    if not isinstance(frame, str):
+        return None
+    try:
+        return json.loads(frame)
+    except ValueError:
+        return None
+
+
+async def _send(socket: Socket, message: dict[str, Any]) -> None:
+    try:
+        await socket.send(json.dumps(message, ensure_ascii=False))
+    except (ConnectionClosed, WebsocketClosed) as closed:
+        raise Closed from closed
+
+
+async def _notify(socket: Socket, code: str, language: str) -> None:
+    await _send(socket, {"type": "notice", "code": code, "text": notice(code, language)})
+
+
+def _language(value: object, default: str = "zh") -> str:
+    return value if isinstance(value, str) and value in LANGUAGES else default
+
+
+def _timezone(value: object) -> str | None:
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value

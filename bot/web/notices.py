@@ -1,0 +1,34 @@
+"""What the gateway itself says to a customer, in their language."""
+
+from __future__ import annotations
+
+NOTICES: dict[str, dict[str, str]] = {
+    "rate_limited": {
+        "zh": "你发得有点快，请稍等一分钟再发。刚才那条没有发出，已放回输入框。",
+        "en": "You're sending messages a little fast. Please wait a minute; that message wasn't sent "
+        "and is back in the box.",
+    },
+    "too_long": {
+        "zh": "这条消息太长了（最多 {max_chars} 字），请分成几条发送。",
+        "en": "That message is too long (at most {max_chars} characters). Please send it in parts.",
+    },
+    "empty": {
+        "zh": "消息是空的，请输入内容后再发送。",
+        "en": "That message was empty. Please type something first.",
+    },
+    "unavailable": {
+        "zh": "抱歉，助手暂时没有回应。你的消息已保存，恢复后会自动发送。",
+        "en": "Sorry, the assistant isn't answering right now. Your message is saved and will be sent "
+        "as soon as it is back.",
+    },
+    "bad_request": {
+        "zh": "抱歉，这条消息无法识别，请用文字重新发送。",
+        "en": "Sorry, I couldn't read that message. Please send it again as text.",
+    },
+}
+
+
+def notice(code: str, language: str, **values: object) -> str:
+    """The notice `code` in `language` (Chinese when the language is unknown)."""
+    texts = NOTICES[code]
+    return texts.get(language, texts["zh"]).format(**values)

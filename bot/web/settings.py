@@ -1,0 +1,40 @@
+"""The gateway's settings, from the environment, with safe defaults for local use."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_SECRET = "local-dev-gateway-secret"
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    rasa_url: str
+    rasa_token: str
+    secret: str
+    # Pages of other sites that may embed the widget ("https://shop.example"); the gateway's
+    # own origin is always allowed.
+    allowed_origins: frozenset[str]
+    max_message_chars: int = 2000
+    session_messages_per_minute: int = 20
+    address_messages_per_minute: int = 60
+    session_days: int = 30
+    rasa_timeout_seconds: float = 60.0
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
+        rasa_port = environ.get("RASA_PORT", "5005")
+        origins = environ.get("GATEWAY_ALLOWED_ORIGINS", "")
+        return cls(
+            rasa_url=environ.get("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+            rasa_token=environ.get("RASA_TOKEN", "local-dev-token"),
+            secret=environ.get("GATEWAY_SECRET", DEFAULT_SECRET),
+            allowed_origins=frozenset(o.strip().rstrip("/") for o in origins.split(",") if o.strip()),
+            max_message_chars=int(environ.get("GATEWAY_MAX_MESSAGE_CHARS", "2000")),
+            session_messages_per_minute=int(environ.get("GATEWAY_SESSION_MESSAGES_PER_MINUTE", "20")),
+            address_messages_per_minute=int(environ.get("GATEWAY_ADDRESS_MESSAGES_PER_MINUTE", "60")),
+            session_days=int(environ.get("GATEWAY_SESSION_DAYS", "30")),
+            rasa_timeout_seconds=float(environ.get("GATEWAY_RASA_TIMEOUT_SECONDS", "60")),
+        )

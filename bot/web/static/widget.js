@@ -1,0 +1,705 @@
+/* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: see the gateway (bot/web). */
+(function () {
+  'use strict';
+  if (document.getElementById('cb-chat')) return;
+
+  var me = document.currentScript;
+  if (!me) {
+    var all = document.getElementsByTagName('script');
+    for (var k = all.length - 1; k >= 0; k--) {
+      if (/\/widget\.js$/.test((all[k].src || '').split(/[?#]/)[0])) { me = all[k]; break; }
+    }
+  }
+  if (!me || !me.src || !window.WebSocket) return;
+
+  const SRC = new URL(me.src, location.href);
+  const ORIGIN = SRC.origin;
+  const WS_URL = (SRC.protocol === 'https:' ? 'wss://' : 'ws://') + SRC.host + '/ws';
+  const PAGE = me.getAttribute('data-mode') === 'page';
+  const NS = 'cbchat:' + ORIGIN + ':';
+  const SVGNS = 'http://www.w3.org/2000/svg';
+
+  /* ---------- strings ---------- */
+  const S = {
+    zh: {
+      title: '支付问题助手',
+      intro: '你好！付款失败但被扣了钱？告诉我大概的时间、金额和终端号，我来帮你查。',
+      ph: '描述你遇到的问题…', input: '输入消息', send: '发送',
+      connecting: '正在连接…', reconnecting: '连接已断开，正在重连…', reconnected: '已重新连接',
+      sending: '发送中…', waiting: '等待连接，恢复后自动发送',
+      copy: '复制', copied: '已复制', copyName: '复制工单号',
+      open: '打开在线客服', close: '关闭', unread: (n) => '（' + n + ' 条新消息）', typing: '正在输入',
+      toggle: 'EN', toggleName: 'EN 切换为英文界面',
+      card: '处理结果', other: '处理进展', ticket: '工单号', txn: '交易号', by: '预计日期',
+      o: {
+        refund_ticket: ['退款已申请', '钱被扣了但交易没有完成，我们已申请把钱退回你的卡。'],
+        dispute_ticket: ['已提交调查', '我们会和商户及发卡行跟进，并在预计日期前给你答复。'],
+        reversal_in_progress: ['钱正在自动退回', '这笔交易已自动冲正，钱会退回你的卡，请留意银行短信。'],
+        no_charge: ['没有查到扣款', '发卡行拒绝了这笔交易，钱没有真正扣走；冻结金额会自动解除。'],
+        charge_succeeded: ['这笔付款已成功', '商户已收到这笔钱。如果没拿到商品或服务，可以申请调查。'],
+        escalated: ['已转人工处理', '同事会联系你，你不需要再重复说明。']
+      }
+    },
+    en: {
+      title: 'Payment help',
+      intro: "Hello! Charged for a payment that failed? Tell me roughly when, how much, and the terminal ID, and I'll look it up.",
+      ph: 'Describe what happened…', input: 'Type a message', send: 'Send',
+      connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', reconnected: 'Reconnected',
+      sending: 'Sending…', waiting: 'Waiting for connection',
+      copy: 'Copy', copied: 'Copied', copyName: 'Copy ticket number',
+      open: 'Open chat', close: 'Close', unread: (n) => ' (' + n + ' new)', typing: 'typing',
+      toggle: '中文', toggleName: '中文 Switch to Chinese',
+      card: 'Case result', other: 'Case update', ticket: 'Ticket', txn: 'Transaction', by: 'Expected by',
+      o: {
+        refund_ticket: ['Refund requested', "The money was taken but the payment didn't complete, so we've asked for it to go back to your card."],
+        dispute_ticket: ['Dispute opened', 'Our team will follow up with the merchant and your bank and reply by the date below.'],
+        reversal_in_progress: ['Your money is on its way back', 'The payment was reversed automatically; watch for a refund entry in your bank SMS or app.'],
+        no_charge: ['No charge found', 'Your bank declined the payment, so no money was taken; any pending hold will drop off.'],
+        charge_succeeded: ['The payment went through', "The merchant received the money. If you didn't get what you paid for, we can open a dispute."],
+        escalated: ['Passed to a person', "Someone from our team will contact you; you don't need to repeat anything."]
+      }
+    }
+  };
+
+  /* ---------- storage (localStorage, in-memory fallback) ---------- */
+  const mem = {};
+  const load = (key) => {
+    try { const v = localStorage.getItem(NS + key); if (v !== null) return v; } catch (e) { /* blocked */ }
+    return key in mem ? mem[key] : null;
+  };
+  const save = (key, v) => {
+    mem[key] = v;
+    try { if (v == null) localStorage.removeItem(NS + key); else localStorage.setItem(NS + key, v); } catch (e) { /* blocked */ }
+  };
+  let outbox = [];
+  try { outbox = JSON.parse(load('outbox') || '[]'); } catch (e) { /* corrupt */ }
+  if (!Array.isArray(outbox)) outbox = [];
+  const saveOutbox = () => save('outbox', outbox.length ? JSON.stringify(outbox) : null);
+
+  const isLang = (l) => l === 'zh' || l === 'en';
+  let lang = me.getAttribute('data-lang');
+  if (!isLang(lang)) lang = load('lang');
+  if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
+  const T = () => S[lang];
+
+  const uid = () => {
+    const c = window.crypto;
+    if (c && c.randomUUID) return c.randomUUID();
+    const b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    const x = Array.prototype.map.call(b, (n) => (n + 256).toString(16).slice(1)).join('');
+    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+  };
+
+  /* ---------- DOM helpers ---------- */
+  const h = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = text;
+    return e;
+  };
+  const attr = (e, n, v) => e.setAttribute(n, v);
+  const icon = (d, cls) => {
+    const s = document.createElementNS(SVGNS, 'svg');
+    const p = document.createElementNS(SVGNS, 'path');
+    attr(s, 'viewBox', '0 0 24 24'); attr(s, 'aria-hidden', 'true'); attr(s, 'focusable', 'false');
+    attr(s, 'class', 'ic ' + (cls || ''));
+    attr(p, 'd', d);
+    s.appendChild(p);
+    return s;
+  };
+  const I_CHAT = 'M6 4h12a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9.5L5 20.5V17.9A2 2 0 0 1 4 16V6a2 2 0 0 1 2-2z';
+  const I_X = 'M6 6l12 12M18 6L6 18';
+  const I_COPY = 'M9 9h10v11H9zM5 15V4h10';
+
+  // Text with http(s) links; everything is text nodes except checked <a> elements.
+  const URL_RE = /https?:\/\/[^\s<>"'\u3000-\u303f\uff00-\uffef]+/gi;
+  const rich = (el, text) => {
+    text = String(text);
+    let i = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      const u = m[0].replace(/[.,;:!?'")\]}]+$/, '');
+      let a = null;
+      try {
+        const p = new URL(u);
+        if (p.protocol === 'http:' || p.protocol === 'https:') {
+          a = h('a', null, u);
+          a.href = p.href; a.target = '_blank'; a.rel = 'noopener noreferrer';
+        }
+      } catch (e) { /* not a URL: stays text */ }
+      if (!a) continue;
+      el.appendChild(document.createTextNode(text.slice(i, m.index)));
+      el.appendChild(a);
+      i = m.index + u.length;
+      URL_RE.lastIndex = i;
+    }
+    el.appendChild(document.createTextNode(text.slice(i)));
+    return el;
+  };
+
+  const fmtDate = (s) => {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(s));
+    if (!m) return String(s);
+    const y = +m[1], mo = +m[2], d = +m[3];
+    const wd = new Date(Date.UTC(y, mo - 1, d)).getUTCDay();
+    return lang === 'zh'
+      ? y + '年' + mo + '月' + d + '日（周' + '日一二三四五六'[wd] + '）'
+      : 'Sun Mon Tue Wed Thu Fri Sat'.split(' ')[wd] + ', ' + d + ' ' + 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')[mo - 1] + ' ' + y;
+  };
+
+  /* ---------- build the UI ---------- */
+  const host = h('div');
+  host.id = 'cb-chat';
+  attr(host, 'data-mode', PAGE ? 'page' : 'floating');
+  const shadow = host.attachShadow({ mode: 'open' });
+  const link = h('link');
+  link.rel = 'stylesheet';
+  link.href = ORIGIN + '/widget.css';
+  const root = h('div', 'root ' + (PAGE ? 'page' : 'floating'));
+  root.hidden = true; // until the stylesheet is in
+
+  const panel = h('section', 'panel');
+  panel.id = 'cb-panel';
+  attr(panel, 'aria-labelledby', 'cb-title');
+  const head = h('header', 'head');
+  const titleEl = h('h2', 'title');
+  titleEl.id = 'cb-title';
+  const langBtn = h('button', 'lang-toggle');
+  langBtn.type = 'button';
+  head.append(titleEl, langBtn);
+  let closeBtn = null;
+  if (!PAGE) {
+    closeBtn = h('button', 'close');
+    closeBtn.type = 'button';
+    closeBtn.appendChild(icon(I_X, 'line'));
+    head.appendChild(closeBtn);
+  }
+  const statusEl = h('div', 'status');
+  attr(statusEl, 'role', 'status');
+  const scroller = h('div', 'scroll');
+  const intro = h('p', 'intro');
+  const log = h('div', 'log');
+  attr(log, 'role', 'log');
+  attr(log, 'aria-live', 'polite');
+  const typing = h('div', 'typing');
+  attr(typing, 'role', 'img');
+  typing.append(h('span'), h('span'), h('span'));
+  typing.hidden = true;
+  scroller.append(intro, log, typing);
+  const form = h('form', 'compose');
+  const ta = h('textarea', 'input');
+  ta.rows = 1;
+  ta.maxLength = 2000;
+  attr(ta, 'enterkeyhint', 'send');
+  const sendBtn = h('button', 'send');
+  sendBtn.type = 'submit';
+  form.append(ta, sendBtn);
+  panel.append(head, statusEl, scroller, form);
+
+  let launcher = null, badge = null;
+  if (!PAGE) {
+    launcher = h('button', 'launcher');
+    launcher.type = 'button';
+    attr(launcher, 'aria-controls', 'cb-panel');
+    badge = h('span', 'badge');
+    attr(badge, 'aria-hidden', 'true');
+    badge.hidden = true;
+    launcher.append(icon(I_CHAT, 'i-open'), icon(I_X, 'line i-close'), badge);
+    root.appendChild(launcher);
+  }
+  root.appendChild(panel);
+  shadow.append(link, root);
+
+  /* ---------- state ---------- */
+  let entries = [];      // {k:'u'|'b'|'n', ...}
+  let gen = 0;           // welcome generation (notices survive one re-render)
+  let ws = null, welcomed = false, everWelcomed = false, sent = new Set();
+  let attempt = 0, timer = 0, statusTimer = 0, statusKey = '';
+  let cssOk = false, readyDone = false;
+  let isOpen = PAGE, unread = 0;
+
+  const nearEnd = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
+  const toEnd = () => { scroller.scrollTop = scroller.scrollHeight; };
+
+  const setMark = (e) => {
+    if (!e.mark) return;
+    e.mark.textContent = e.pending ? (welcomed && navigator.onLine !== false ? T().sending : T().waiting) : '';
+    e.mark.hidden = !e.pending;
+    e.el.classList.toggle('pending', !!e.pending);
+  };
+  const updMarks = () => entries.forEach(setMark);
+
+  const copy = (text, btn, target) => {
+    const done = (ok) => {
+      if (!ok) {
+        const sel = window.getSelection && window.getSelection();
+        if (sel) sel.selectAllChildren(target);
+        return;
+      }
+      btn.lastChild.textContent = T().copied;
+      attr(btn, 'aria-label', T().copied);
+      setTimeout(() => { btn.lastChild.textContent = T().copy; attr(btn, 'aria-label', T().copyName); }, 2000);
+    };
+    const fallback = () => {
+      const t = h('textarea', 'clip');
+      t.value = text;
+      attr(t, 'readonly', '');
+      shadow.appendChild(t);
+      t.select();
+      t.setSelectionRange(0, text.length);
+      let ok = false;
+      try { ok = document.execCommand('copy'); } catch (e) { /* unsupported */ }
+      t.remove();
+      btn.focus();
+      return ok;
+    };
+    const c = navigator.clipboard;
+    if (c && c.writeText) c.writeText(text).then(() => done(true), () => done(fallback()));
+    else done(fallback());
+  };
+
+  const card = (c) => {
+    const o = T().o[c.outcome];
+    const title = o ? o[0] : T().other;
+    const box = h('div', 'case-card o-' + (o ? c.outcome : 'other'));
+    attr(box, 'role', 'group');
+    attr(box, 'aria-label', T().card + ': ' + title);
+    box.appendChild(h('p', 'case-title', title));
+    if (o) box.appendChild(h('p', 'case-text', o[1]));
+    const dl = h('dl', 'case-facts');
+    const row = (label, val, cls) => {
+      const dd = h('dd', cls);
+      dl.append(h('dt', null, label), dd);
+      if (val != null) dd.textContent = val;
+      return dd;
+    };
+    if (c.ticket_id) {
+      const dd = row(T().ticket, null, 'case-ticket-row');
+      const tk = h('code', 'case-ticket', String(c.ticket_id));
+      const b = h('button', 'copy');
+      b.type = 'button';
+      attr(b, 'aria-label', T().copyName);
+      b.append(icon(I_COPY, 'line'), h('span', null, T().copy));
+      b.addEventListener('click', () => copy(String(c.ticket_id), b, tk));
+      dd.append(tk, b);
+    }
+    if (c.transaction_id) row(T().txn, String(c.transaction_id), 'case-txn');
+    if (c.expected_by) row(T().by, fmtDate(c.expected_by), 'case-date');
+    if (dl.firstChild) box.appendChild(dl);
+    return box;
+  };
+
+  const isCase = (c) => c && typeof c === 'object' && c.type === 'case_result';
+
+  const build = (e) => {
+    let el;
+    if (e.k === 'u') {
+      el = h('div', 'msg msg-user');
+      el.appendChild(rich(h('div', 'bubble'), e.text));
+      e.mark = h('span', 'mark');
+      el.appendChild(e.mark);
+      e.el = el;
+      setMark(e);
+    } else if (e.k === 'n') {
+      el = rich(h('div', 'msg msg-notice'), e.text);
+    } else {
+      const m = e.m;
+      el = h('div', 'msg msg-bot');
+      if (m.text) el.appendChild(rich(h('div', 'bubble'), m.text));
+      if (isCase(m.custom)) el.appendChild(e.card = card(m.custom));
+      if (Array.isArray(m.buttons) && m.buttons.length) {
+        const bx = h('div', 'buttons');
+        m.buttons.forEach((b, i) => {
+          if (!b || b.title == null) return;
+          const btn = h('button', 'choice' + (e.chosen === i ? ' chosen' : ''), String(b.title));
+          btn.type = 'button';
+          btn.disabled = !!e.used;
+          btn.addEventListener('click', (ev) => {
+            if (e.used) return;
+            e.chosen = i;
+            btn.classList.add('chosen');
+            send(String(b.payload != null ? b.payload : b.title), String(b.title));
+            if (ev.detail === 0) ta.focus(); // keyboard activation: keep focus in the panel
+          });
+          bx.appendChild(btn);
+        });
+        el.appendChild(bx);
+      }
+    }
+    e.el = el;
+    return el;
+  };
+
+  // A bot message's buttons are live only while no user message follows it.
+  const refreshButtons = () => {
+    let later = false;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const x = entries[i];
+      if (x.k === 'u') later = true;
+      else if (x.k === 'b' && x.used !== later) {
+        x.used = later;
+        if (!later) x.chosen = -1;
+        if (x.el) x.el.querySelectorAll('.choice').forEach((b) => { b.disabled = later; if (!later) b.classList.remove('chosen'); });
+      }
+    }
+  };
+
+  const add = (e, quiet) => {
+    entries.push(e);
+    if (e.k === 'u') refreshButtons();
+    if (quiet) return;
+    const stick = e.k === 'u' || nearEnd();
+    log.appendChild(build(e));
+    if (stick) toEnd();
+  };
+
+  const renderAll = () => {
+    attr(log, 'aria-busy', 'true');
+    log.textContent = '';
+    entries.forEach((e) => log.appendChild(build(e)));
+    log.removeAttribute('aria-busy');
+    toEnd();
+  };
+
+  const notice = (text) => {
+    const l = entries[entries.length - 1];
+    if (text && !(l && l.k === 'n' && l.text === String(text))) add({ k: 'n', text: String(text), gen: gen });
+  };
+
+  const hasContent = (m) => !!(m.text || isCase(m.custom) || (Array.isArray(m.buttons) && m.buttons.length));
+  const botMsg = (m) => {
+    if (!hasContent(m)) return false;
+    add({ k: 'b', m: m, used: false, chosen: -1 });
+    return true;
+  };
+
+  /* ---------- language ---------- */
+  const setStatus = (key) => {
+    statusKey = key;
+    statusEl.textContent = key ? T()[key] : '';
+    root.classList.toggle('offline', key === 'connecting' || key === 'reconnecting');
+  };
+
+  const labelLauncher = () => {
+    if (!launcher) return;
+    attr(launcher, 'aria-label', isOpen ? T().close : T().open + (unread ? T().unread(unread) : ''));
+    attr(launcher, 'aria-expanded', String(isOpen));
+    badge.textContent = unread > 99 ? '99+' : String(unread);
+    badge.hidden = !unread;
+  };
+
+  const localize = () => {
+    const t = T();
+    attr(root, 'lang', lang);
+    attr(host, 'lang', lang);
+    if (PAGE) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    titleEl.textContent = t.title;
+    intro.textContent = t.intro;
+    ta.placeholder = t.ph;
+    attr(ta, 'aria-label', t.input);
+    sendBtn.textContent = t.send;
+    attr(sendBtn, 'aria-label', t.send);
+    langBtn.textContent = t.toggle;
+    attr(langBtn, 'aria-label', t.toggleName);
+    if (closeBtn) attr(closeBtn, 'aria-label', t.close);
+    attr(typing, 'aria-label', t.typing);
+    setStatus(statusKey);
+    labelLauncher();
+    updMarks();
+    entries.forEach((e) => {
+      if (e.card && e.card.parentNode) {
+        const n = card(e.m.custom);
+        e.card.parentNode.replaceChild(n, e.card);
+        e.card = n;
+      }
+    });
+  };
+
+  langBtn.addEventListener('click', () => {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    save('lang', lang);
+    localize();
+  });
+
+  /* ---------- open / close (floating) ---------- */
+  const setOpen = (v, focus) => {
+    if (PAGE) return;
+    isOpen = v;
+    panel.hidden = !v;
+    root.classList.toggle('is-open', v);
+    save('open', v ? '1' : null);
+    if (v) {
+      unread = 0;
+      toEnd();
+      if (focus) ta.focus();
+      if (!ws) connect();
+    } else if (focus) {
+      launcher.focus();
+    }
+    labelLauncher();
+  };
+  if (!PAGE) {
+    launcher.addEventListener('click', () => setOpen(!isOpen, true));
+    closeBtn.addEventListener('click', () => setOpen(false, true));
+    root.addEventListener('keydown', (e) => {
+      if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.preventDefault(); setOpen(false, true); }
+    });
+  }
+
+  /* ---------- compose ---------- */
+  const autosize = () => {
+    ta.style.height = 'auto';
+    ta.style.height = Math.min(ta.scrollHeight + 2, 140) + 'px';
+  };
+  const saveDraft = () => save('draft', ta.value || null);
+  ta.value = load('draft') || '';
+  ta.addEventListener('input', () => { saveDraft(); autosize(); });
+
+  let composing = false;
+  ta.addEventListener('compositionstart', () => { composing = true; });
+  ta.addEventListener('compositionend', () => { setTimeout(() => { composing = false; }, 0); });
+  ta.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || composing || e.keyCode === 229) return;
+    e.preventDefault();
+    submit();
+  });
+  // Keep the keyboard up on phones when the send button is tapped.
+  sendBtn.addEventListener('mousedown', (e) => { if (shadow.activeElement === ta) e.preventDefault(); });
+  form.addEventListener('submit', (e) => { e.preventDefault(); submit(); });
+
+  const submit = () => {
+    const t = ta.value.trim();
+    if (!t) return;
+    ta.value = '';
+    saveDraft();
+    autosize();
+    send(t);
+  };
+
+  const send = (text, display) => {
+    const item = { id: uid(), text: text };
+    if (display) item.display = display;
+    outbox.push(item);
+    saveOutbox();
+    add({ k: 'u', id: item.id, text: display || text, display: display, pending: true });
+    flush();
+  };
+
+  /* ---------- socket ---------- */
+  const tx = (o) => { try { ws.send(JSON.stringify(o)); return true; } catch (e) { return false; } };
+
+  const hello = () => {
+    let tz = null;
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { /* old browser */ }
+    return { type: 'hello', session: load('session'), language: lang, timezone: tz };
+  };
+
+  const flush = () => {
+    if (!ws || !welcomed) return;
+    const chosen = load('lang') === lang;
+    outbox.forEach((it) => {
+      if (sent.has(it.id)) return;
+      sent.add(it.id);
+      tx({ type: 'message', id: it.id, text: it.text, display: it.display, language: lang, language_chosen: chosen });
+    });
+  };
+
+  const dropFromOutbox = (id) => {
+    const it = outbox.filter((x) => x.id === id)[0];
+    if (it) { outbox = outbox.filter((x) => x !== it); saveOutbox(); }
+    return it;
+  };
+  const entryFor = (id) => entries.filter((e) => e.k === 'u' && e.id === id)[0];
+
+  const ready = () => {
+    if (readyDone || !cssOk || !everWelcomed) return;
+    readyDone = true;
+    attr(host, 'data-ready', 'true');
+    try { performance.mark('cb-chat-ready'); } catch (e) { /* no User Timing */ }
+  };
+
+  const onWelcome = (f) => {
+    if (typeof f.session === 'string') save('session', f.session);
+    ta.maxLength = f.max_chars > 0 ? f.max_chars : 2000;
+    const hist = Array.isArray(f.history) ? f.history : [];
+    const ids = new Set();
+    hist.forEach((x) => { if (x && x.type === 'user' && x.id) ids.add(x.id); });
+    outbox = outbox.filter((x) => !ids.has(x.id));
+    saveOutbox();
+    // Notices since the last welcome stay where they were: after the n-th user/bot message.
+    const carry = {};
+    const keyer = () => { const c = { u: 0, b: 0 }; return (e) => e.k + c[e.k]++; };
+    let key = keyer(), last = '';
+    entries.forEach((e) => {
+      if (e.k !== 'n') last = key(e);
+      else if (e.gen === gen) (carry[last] = carry[last] || []).push(e);
+    });
+    gen++;
+    entries = [];
+    key = keyer();
+    const put = (e) => {
+      add(e, true);
+      const k = key(e);
+      if (carry[k]) { carry[k].forEach((n) => entries.push(n)); delete carry[k]; }
+    };
+    (carry[''] || []).forEach((n) => entries.push(n));
+    delete carry[''];
+    hist.forEach((x) => {
+      if (!x) return;
+      if (x.type === 'user') put({ k: 'u', id: x.id, text: String(x.display || x.text || '') });
+      else if (x.type === 'bot' && hasContent(x)) put({ k: 'b', m: x, used: false, chosen: -1 });
+    });
+    outbox.forEach((x) => put({ k: 'u', id: x.id, text: x.display || x.text, display: x.display, pending: true }));
+    Object.keys(carry).forEach((k) => carry[k].forEach((n) => entries.push(n)));
+    welcomed = true;
+    typing.hidden = true;
+    if (!outbox.length) attempt = 0;
+    clearTimeout(statusTimer);
+    if (everWelcomed) {
+      setStatus('reconnected');
+      statusTimer = setTimeout(() => setStatus(''), 2500);
+    } else {
+      setStatus('');
+    }
+    everWelcomed = true;
+    renderAll();
+    flush();
+    ready();
+  };
+
+  const onFrame = (f) => {
+    if (!f || typeof f !== 'object') return;
+    if (f.type === 'welcome') return onWelcome(f);
+    if (f.type === 'notice') return notice(f.text);
+    if (!welcomed) return;
+    if (f.type === 'typing') {
+      const stick = nearEnd();
+      typing.hidden = !f.on;
+      if (stick) toEnd();
+    } else if (f.type === 'bot') {
+      typing.hidden = true;
+      if (botMsg(f) && !isOpen) { unread++; labelLauncher(); }
+    } else if (f.type === 'ack') {
+      dropFromOutbox(f.id);
+      attempt = 0;
+      const e = entryFor(f.id);
+      if (e) {
+        e.pending = false;
+        setMark(e);
+        // The gateway may return the text as the bot got it (card numbers removed): show that.
+        if (typeof f.text === 'string' && f.text && e.el && !e.display) {
+          e.text = f.text;
+          const b = e.el.firstChild;
+          b.textContent = '';
+          rich(b, f.text);
+        }
+      }
+    } else if (f.type === 'reject') {
+      const it = dropFromOutbox(f.id);
+      const e = entryFor(f.id);
+      if (e) { entries.splice(entries.indexOf(e), 1); if (e.el) e.el.remove(); refreshButtons(); }
+      notice(f.text);
+      if (it && !it.display && !ta.value.trim()) { // a typed text goes back; a button stays usable
+        ta.value = it.text;
+        saveDraft();
+        autosize();
+      }
+    } else if (f.type === 'retry') {
+      notice(f.text);
+      if (ws) ws.close();
+    }
+  };
+
+  const schedule = () => {
+    clearTimeout(timer);
+    const base = Math.min(15000, 500 * Math.pow(2, attempt));
+    attempt++;
+    timer = setTimeout(connect, base * (0.7 + Math.random() * 0.6));
+  };
+
+  const connect = () => {
+    clearTimeout(timer);
+    if (ws) return;
+    setStatus(everWelcomed ? 'reconnecting' : 'connecting');
+    let s;
+    try { s = new WebSocket(WS_URL); } catch (e) { schedule(); return; }
+    ws = s;
+    welcomed = false;
+    sent = new Set();
+    const guard = setTimeout(() => { if (ws === s && !welcomed) s.close(); }, 15000);
+    s.onopen = () => { if (ws === s) tx(hello()); };
+    s.onmessage = (ev) => {
+      if (ws !== s) return;
+      let f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      onFrame(f);
+    };
+    s.onerror = () => { try { s.close(); } catch (e) { /* closing */ } };
+    s.onclose = () => {
+      clearTimeout(guard);
+      if (ws !== s) return;
+      ws = null;
+      welcomed = false;
+      typing.hidden = true;
+      clearTimeout(statusTimer);
+      setStatus(everWelcomed ? 'reconnecting' : 'connecting');
+      updMarks();
+      schedule();
+    };
+  };
+
+  const wake = () => { if (!ws) connect(); };
+  window.addEventListener('online', wake);
+  window.addEventListener('pageshow', wake);
+  window.addEventListener('offline', updMarks);
+  // Phones (and WeChat) may leave a dead socket open while the page sleeps: after a long
+  // absence start a fresh one (the welcome/history step makes that safe).
+  let hiddenAt = 0;
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState !== 'visible') { hiddenAt = Date.now(); return; }
+    if (ws && hiddenAt && Date.now() - hiddenAt > 60000) {
+      const s = ws;
+      ws = null;
+      welcomed = false;
+      try { s.close(); } catch (e) { /* already closed */ }
+    }
+    hiddenAt = 0;
+    wake();
+  });
+
+  /* ---------- start ---------- */
+  const cssDone = () => {
+    if (cssOk) return;
+    cssOk = true;
+    root.hidden = false;
+    autosize();
+    toEnd();
+    ready();
+  };
+  link.addEventListener('load', cssDone);
+  link.addEventListener('error', cssDone);
+  setTimeout(cssDone, 5000);
+
+  outbox.forEach((x) => add({ k: 'u', id: x.id, text: x.display || x.text, display: x.display, pending: true }, true));
+  renderAll();
+  localize();
+  if (!PAGE) {
+    isOpen = false;
+    panel.hidden = true;
+    setOpen(load('open') === '1', false);
+  }
+
+  window.CBChat = { open: () => setOpen(true, true), close: () => setOpen(false, true) };
+
+  const mount = () => {
+    document.body.appendChild(host);
+    if (PAGE && window.matchMedia && matchMedia('(pointer: fine)').matches) ta.focus();
+    // A shop page's visitor who never opens the chat costs the gateway no socket.
+    if (PAGE || isOpen || load('session') || outbox.length) connect();
+  };
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+})();
