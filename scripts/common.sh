@@ -49,25 +49,38 @@ ensure_venv() {
   export PATH="$VENV/bin:$PATH"
 }
 
+has_chinese_font() {
+  [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || compgen -G "/usr/share/fonts/*/*/*[Cc][Jj][Kk]*" >/dev/null \
+    || compgen -G "/usr/share/fonts/*/wqy/*" >/dev/null
+}
+
+ensure_debian_packages() {
+  # Installs the Debian packages given (as root, with apt-get update first); otherwise says what to ask for.
+  [ $# -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "installing $* (Debian packages)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    return 0
+  fi
+  echo "Missing Debian packages: $*. Ask an administrator to run: sudo apt-get update && sudo apt-get install $*" >&2
+  return 1
+}
+
+ensure_chinese_font() {
+  # Merchants' printable posters (PNG) carry Chinese text.
+  has_chinese_font || ensure_debian_packages fonts-wqy-microhei \
+    || echo "Without a Chinese font, PNG posters cannot be made (SVG posters still can)." >&2
+}
+
 ensure_chromium() {
   # The widget's tests drive Debian's Chromium through Playwright (never `playwright install`);
-  # a Chinese font makes their screenshots readable.
+  # a Chinese font makes their screenshots readable and the posters' text drawable.
   local missing=()
   [ -x "$CHROMIUM" ] || missing+=(chromium)
-  [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || missing+=(fonts-wqy-microhei)
-  [ ${#missing[@]} -eq 0 ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    log "installing ${missing[*]} for the browser tests"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  elif [ -x "$CHROMIUM" ]; then
-    echo "No Chinese font is installed: the browser tests' screenshots will show boxes (apt-get install fonts-wqy-microhei)." >&2
-  else
-    cat >&2 <<MSG
-The browser tests need Debian's Chromium at $CHROMIUM and this user cannot install it.
-Ask an administrator to run:  sudo apt-get update && sudo apt-get install chromium fonts-wqy-microhei
-(or point CHROMIUM at another Chromium binary), then run this command again.
-MSG
+  has_chinese_font || missing+=(fonts-wqy-microhei)
+  if ! ensure_debian_packages "${missing[@]}"; then
+    echo "The browser tests need Debian's Chromium at $CHROMIUM (or CHROMIUM pointing at another one)." >&2
     exit 1
   fi
 }

@@ -2,6 +2,7 @@
 # Runs the assistant: venv, install, train if stale, start every process, print where to talk to it.
 source "$(dirname "$0")/common.sh"
 ensure_venv
+ensure_chinese_font
 ensure_model
 
 log "applying case store migrations ($CASE_STORE_URL)"

@@ -7,14 +7,10 @@ from typing import Any
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
+from bot.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
 from bot.redaction import redact
 
 MAX_MESSAGE_CHARS = 2000
-# The payloads of the bot's own buttons. Rasa treats any text starting with "/" as an intent
-# (even /restart); typed text must not steer the dialogue that way.
-BUTTON_PAYLOADS = frozenset(
-    {"/affirm", "/deny", "/request_human", "/no_terminal_id", "/ask_terminal_id_location"}
-)
 
 
 class RedactingRestInput(RestInput):
@@ -38,10 +34,7 @@ class RedactingRestInput(RestInput):
 
     def _extract_message(self, req: Request) -> str | None:
         text = redact(self._raw_message(req)).text.strip()
-        if text.startswith("/") and text not in BUTTON_PAYLOADS:
-            # A full-width slash keeps what the user typed readable but makes it plain text.
-            text = "\uff0f" + text[1:]
-        return text
+        return as_typed_text(text, BUTTON_PAYLOADS | GATEWAY_PAYLOADS)
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         metadata = (request.json or {}).get("metadata")

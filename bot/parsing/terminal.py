@@ -53,11 +53,12 @@ _OTHER_LABEL = re.compile(
 )
 _UNLABELLED = re.compile(r"(?<![a-z0-9\-_])[a-z0-9]{8}(?![a-z0-9\-_])", re.IGNORECASE)
 _MONEY_TOKEN = re.compile(r"\d+(?:yuan|rmb|cny|kuai)|(?:rmb|cny)\d+", re.IGNORECASE)
-_BARE = re.compile(
-    r"\s*(?:(?:就是|我的是|号码是|是|it'?s|it\s+is|ok|好的|嗯|哦)\s*[:：,，]?\s*)?"
-    r"(?P<v>[a-z0-9](?:[a-z0-9]|[ \-](?=[a-z0-9])){6,16})"
-    r"\s*[.!。！吧啊呀~]*\s*",
-    re.IGNORECASE,
+_BARE_LEAD_IN = r"(?:(?:就是|我的是|号码是|是|(?:it'?s|it\s+is|ok)(?![a-z0-9])|好的|嗯|哦)\s*[:：,，]?\s*)"
+_BARE_VALUE = r"(?P<v>[a-z0-9](?:[a-z0-9]|[ \-](?=[a-z0-9])){6,16})\s*[.!。！吧啊呀~]*\s*"
+# With a lead-in word first; then without, for an ID that starts like one ("OK 000000").
+_BARE = (
+    re.compile(rf"\s*{_BARE_LEAD_IN}?{_BARE_VALUE}", re.IGNORECASE),
+    re.compile(rf"\s*{_BARE_VALUE}", re.IGNORECASE),
 )
 _YYYYMMDD = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
@@ -146,15 +147,17 @@ def _unlabelled(text: str) -> list[TerminalMatch]:
 
 def _bare(text: str) -> TerminalMatch | None:
     """Read a message that is essentially one 8-character token ("1029 3847")."""
-    m = _BARE.fullmatch(text)
-    if not m:
-        return None
-    value = re.sub(r"[ \-]", "", m.group("v")).upper()
-    if len(value) != TERMINAL_ID_LENGTH or not re.search(r"\d", value):
-        return None
-    if _YYYYMMDD.fullmatch(value) or _MONEY_TOKEN.fullmatch(value):
-        return None
-    return TerminalMatch(value, m.start("v"), m.end("v"))
+    for pattern in _BARE:
+        m = pattern.fullmatch(text)
+        if not m:
+            continue
+        value = re.sub(r"[ \-]", "", m.group("v")).upper()
+        if len(value) != TERMINAL_ID_LENGTH or not re.search(r"\d", value):
+            continue
+        if _YYYYMMDD.fullmatch(value) or _MONEY_TOKEN.fullmatch(value):
+            return None
+        return TerminalMatch(value, m.start("v"), m.end("v"))
+    return None
 
 
 # "1029-3847", "8873 6621": two groups of four are how people copy a terminal ID.

@@ -10,11 +10,12 @@ from sanic.response import HTTPResponse, json, text
 
 from bot.web.assets import Asset, asset_response, load_assets
 from bot.web.chat import ChatService
+from bot.web.merchant_pages import add_merchant_routes
 from bot.web.origins import origin_allowed
 from bot.web.settings import GatewaySettings
 
 PAGES = {"/": "page.html", "/demo": "demo.html"}
-FILES = ("widget.js", "widget.css")
+FILES = ("widget.js", "widget.css", "merchant.css")
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
 
 
@@ -47,16 +48,23 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.content_type and response.content_type.startswith("text/html"):
-            response.headers["Content-Security-Policy"] = _page_policy(request.host, settings.allowed_origins)
+            # Only the chat may be framed by the sites that embed it; the merchant pages never are.
+            framers = frozenset() if request.path.startswith("/merchant") else settings.allowed_origins
+            response.headers["Content-Security-Policy"] = _page_policy(request.host, framers)
 
     for route, filename in PAGES.items():
         app.add_route(_serve(assets[filename]), route, name=filename.replace(".", "_"))
+    # A merchant's QR code: the chat page, which hands the token to the gateway over the socket.
+    app.add_route(_serve(assets["page.html"]), "/Q/<token:str>", name="qr_landing")
+    app.add_route(_serve(assets["page.html"]), "/q/<token:str>", name="qr_landing_lower")
     for filename in FILES:
         app.add_route(_serve(assets[filename]), f"/{filename}", name=filename.replace(".", "_"))
 
     @app.get("/health")
     async def health(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    add_merchant_routes(app, settings)
 
     @app.websocket("/ws")
     async def chat_socket(request: Request, ws: object) -> None:
@@ -66,7 +74,7 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
 
 
 def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
-    async def handler(request: Request) -> HTTPResponse:
+    async def handler(request: Request, **_path: str) -> HTTPResponse:
         return asset_response(request, asset)
 
     return handler

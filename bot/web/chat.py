@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
+from bot.case_store.merchants import MerchantDirectory
 from bot.language import LANGUAGES
+from bot.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.redaction import redact
 from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
@@ -60,6 +62,9 @@ class ChatService:
         self.sessions = ConversationSessions(settings.secret, settings.session_days)
         self.per_session = SlidingWindowLimiter(settings.session_messages_per_minute)
         self.per_address = SlidingWindowLimiter(settings.address_messages_per_minute)
+        self.scans = SlidingWindowLimiter(settings.scans_per_minute)
+        self.failed_scans = SlidingWindowLimiter(settings.failed_scans_per_hour, window_seconds=3600)
+        self.directory = MerchantDirectory(settings.case_store_url)
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_holders: dict[str, int] = {}
         self._answered: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
@@ -95,6 +100,11 @@ class ChatService:
             await socket.close(1008, "hello expected")
             return None
         language = _language(hello.get("language"))
+        timezone = _timezone(hello.get("timezone"))
+        if hello.get("qr") is not None:
+            return await self._greet_scan(
+                socket, Visitor(self.sessions.new_conversation_id(), address, language, timezone), hello["qr"]
+            )
         conversation_id = self.sessions.conversation_of(hello.get("session"))
         events: list[dict[str, Any]] = []
         if conversation_id is None:
@@ -109,16 +119,38 @@ class ChatService:
                 await socket.close(1013, "try again later")
                 return None
         self._remember(conversation_id, client_ids(events))
+        await self._welcome(socket, conversation_id, history(events))
+        return Visitor(conversation_id, address, language, timezone)
+
+    async def _welcome(self, socket: Socket, conversation_id: str, items: list[dict[str, Any]]) -> None:
         await _send(
             socket,
             {
                 "type": "welcome",
                 "session": self.sessions.token_for(conversation_id),
-                "history": history(events),
+                "history": items,
                 "max_chars": self.settings.max_message_chars,
             },
         )
-        return Visitor(conversation_id, address, language, _timezone(hello.get("timezone")))
+
+    async def _greet_scan(self, socket: Socket, visitor: Visitor, token: object) -> Visitor:
+        """A scanned code starts a new conversation; a good one hands the bot its verified facts."""
+        status, context = await self._scan(token, visitor.address)
+        await self._welcome(socket, visitor.conversation_id, [])
+        if context is None:
+            await _notify(socket, f"qr_{status}", visitor.language)
+            return visitor
+        metadata = {**self._metadata(visitor, f"scan-{visitor.conversation_id}"), "qr": context}
+        await self._converse(socket, visitor, f"scan-{visitor.conversation_id}", QR_SCANNED, metadata)
+        return visitor
+
+    async def _scan(self, token: object, address: str) -> tuple[str, dict[str, str] | None]:
+        if self.failed_scans.exhausted(address) or not self.scans.allow(address):
+            return "rate_limited", None
+        scan = await asyncio.to_thread(self.directory.scan, token)
+        if scan.status != "ok":
+            self.failed_scans.allow(address)
+        return scan.status, scan.context()
 
     async def _handle(self, socket: Socket, visitor: Visitor, frame: Any) -> None:
         if not isinstance(frame, dict) or frame.get("type") != "message":
@@ -147,36 +179,50 @@ class ChatService:
             await _send(socket, {"type": "reject", "id": client_id, "code": problem, "text": text_of_notice})
             return
 
-        redacted = redact(text).text
-        metadata: dict[str, Any] = {
-            "channel": "web",
-            "client_id": client_id,
-            "language": language,
-            "language_chosen": frame.get("language_chosen") is True,
-        }
-        if visitor.timezone:
-            metadata["timezone"] = visitor.timezone
+        # Only the gateway itself may send its payloads; typed, they are text.
+        redacted = as_typed_text(redact(text).text, BUTTON_PAYLOADS)
+        metadata = self._metadata(visitor, client_id, language_chosen=frame.get("language_chosen") is True)
         display = frame.get("display")
         if isinstance(display, str) and display.strip() and text.startswith("/"):
             metadata["display"] = redact(display.strip()).text[:MAX_DISPLAY_CHARS]
+        if await self._converse(socket, visitor, client_id, redacted, metadata):
+            ack: dict[str, Any] = {"type": "ack", "id": client_id}
+            if redacted != text:
+                ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
+            await _send(socket, ack)
 
+    @staticmethod
+    def _metadata(visitor: Visitor, client_id: str, *, language_chosen: bool = False) -> dict[str, Any]:
+        metadata: dict[str, Any] = {
+            "channel": "web",
+            "client_id": client_id,
+            "language": visitor.language,
+            "language_chosen": language_chosen,
+        }
+        if visitor.timezone:
+            metadata["timezone"] = visitor.timezone
+        return metadata
+
+    async def _converse(
+        self, socket: Socket, visitor: Visitor, client_id: str, text: str, metadata: dict[str, Any]
+    ) -> bool:
+        """One turn: the message to Rasa, its replies to the browser. False if Rasa did not answer."""
         await _send(socket, {"type": "typing", "on": True})
         try:
-            replies = await self._forward(visitor.conversation_id, client_id, redacted, metadata)
+            replies = await self._forward(visitor.conversation_id, client_id, text, metadata)
         except RasaUnavailable as error:
             logger.warning("message of %s not answered: %s", visitor.conversation_id, error)
             await _send(socket, {"type": "typing", "on": False})
-            await _send(socket, {"type": "retry", "id": client_id, "text": notice("unavailable", language)})
-            return
+            await _send(
+                socket, {"type": "retry", "id": client_id, "text": notice("unavailable", visitor.language)}
+            )
+            return False
         for reply in replies:
             item = bot_item(reply)
             if item is not None:
                 await _send(socket, item)
         await _send(socket, {"type": "typing", "on": False})
-        ack: dict[str, Any] = {"type": "ack", "id": client_id}
-        if redacted != text:
-            ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
-        await _send(socket, ack)
+        return True
 
     async def _forward(
         self, conversation_id: str, client_id: str, text: str, metadata: dict[str, Any]
@@ -217,6 +263,7 @@ class ChatService:
         if self._forwards:
             await asyncio.gather(*self._forwards, return_exceptions=True)
         await self.rasa.close()
+        self.directory.close()
 
 
 async def _receive(socket: Socket, timeout: float | None = None) -> Any:

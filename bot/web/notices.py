@@ -21,6 +21,25 @@ NOTICES: dict[str, dict[str, str]] = {
         "en": "Sorry, the assistant isn't answering right now. Your message is saved and will be sent "
         "as soon as it is back.",
     },
+    "qr_unknown": {
+        "zh": "这个二维码无法识别，可能不完整或已被更换。没关系，直接告诉我发生了什么就行。",
+        "en": "I don't recognise this QR code; it may be damaged or replaced. No problem: "
+        "just tell me what happened.",
+    },
+    "qr_revoked": {
+        "zh": "这个二维码已停用（商户已更换新码）。没关系，直接告诉我发生了什么就行。",
+        "en": "This QR code is no longer in use (the shop has replaced it). No problem: "
+        "just tell me what happened.",
+    },
+    "qr_expired": {
+        "zh": "这个二维码已过期。没关系，直接告诉我付款的时间、金额和终端号，我来帮你查。",
+        "en": "This QR code has expired. No problem: tell me when you paid, how much, and the "
+        "terminal ID, and I'll look it up.",
+    },
+    "qr_rate_limited": {
+        "zh": "扫码次数太多了，请稍后再试；也可以直接告诉我发生了什么。",
+        "en": "Too many codes scanned from here; please try again later, or just tell me what happened.",
+    },
     "bad_request": {
         "zh": "抱歉，这条消息无法识别，请用文字重新发送。",
         "en": "Sorry, I couldn't read that message. Please send it again as text.",

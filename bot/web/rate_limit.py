@@ -20,16 +20,21 @@ class SlidingWindowLimiter:
 
     def allow(self, key: str) -> bool:
         """Count one event for `key` if it is within the limit; say whether it was."""
+        if self.exhausted(key):
+            return False
+        now = self._clock()
+        self._events[key].append(now)
+        if len(self._events) > 10_000:
+            self._forget_idle(now)
+        return True
+
+    def exhausted(self, key: str) -> bool:
+        """Whether `key` has used up its events for now (counts nothing)."""
         now = self._clock()
         events = self._events.setdefault(key, deque())
         while events and events[0] <= now - self.window_seconds:
             events.popleft()
-        if len(events) >= self.limit:
-            return False
-        events.append(now)
-        if len(self._events) > 10_000:
-            self._forget_idle(now)
-        return True
+        return len(events) >= self.limit
 
     def _forget_idle(self, now: float) -> None:
         idle = [k for k, e in self._events.items() if not e or e[-1] <= now - self.window_seconds]

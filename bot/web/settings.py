@@ -22,6 +22,16 @@ class GatewaySettings:
     address_messages_per_minute: int = 60
     session_days: int = 30
     rasa_timeout_seconds: float = 60.0
+    case_store_url: str = "sqlite:///var/cases.db"
+    # Scanning: codes resolved per address and minute, and failed ones (guessing) per hour.
+    scans_per_minute: int = 20
+    failed_scans_per_hour: int = 10
+    # Merchant pages: how long a staff sign-in lasts, and failed sign-ins allowed per address.
+    merchant_session_hours: float = 8.0
+    merchant_login_failures: int = 10
+    merchant_login_window_minutes: float = 15.0
+    # Where phones reach the gateway (what new codes point to); empty: the address a page was asked on.
+    public_url: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
@@ -37,4 +47,11 @@ class GatewaySettings:
             address_messages_per_minute=int(environ.get("GATEWAY_ADDRESS_MESSAGES_PER_MINUTE", "60")),
             session_days=int(environ.get("GATEWAY_SESSION_DAYS", "30")),
             rasa_timeout_seconds=float(environ.get("GATEWAY_RASA_TIMEOUT_SECONDS", "60")),
+            case_store_url=environ.get("CASE_STORE_URL", "sqlite:///var/cases.db"),
+            scans_per_minute=int(environ.get("GATEWAY_SCANS_PER_MINUTE", "20")),
+            failed_scans_per_hour=int(environ.get("GATEWAY_FAILED_SCANS_PER_HOUR", "10")),
+            merchant_session_hours=float(environ.get("GATEWAY_MERCHANT_SESSION_HOURS", "8")),
+            merchant_login_failures=int(environ.get("GATEWAY_MERCHANT_LOGIN_FAILURES", "10")),
+            merchant_login_window_minutes=float(environ.get("GATEWAY_MERCHANT_LOGIN_WINDOW_MINUTES", "15")),
+            public_url=environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/"),
         )

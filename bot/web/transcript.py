@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.payloads import GATEWAY_PAYLOADS
+
 MAX_DISPLAY_CHARS = 80
 
 
@@ -40,7 +42,7 @@ def history(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for event in events:
         kind = event.get("event")
-        if kind == "user" and isinstance(event.get("text"), str):
+        if kind == "user" and isinstance(event.get("text"), str) and event["text"] not in GATEWAY_PAYLOADS:
             items.append(user_item(event["text"], event.get("metadata") or {}))
         elif kind == "bot":
             item = bot_item({"text": event.get("text"), **(event.get("data") or {})})

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.case_store.merchants import MerchantDirectory
 from bot.processes import AssistantProcesses
 
 
@@ -37,6 +38,17 @@ class Client:
         return f"test-{uuid.uuid4().hex[:12]}"
 
 
+def sandbox_transaction(assistant: Client, transaction_id: str) -> dict[str, Any]:
+    """A transaction as the sandbox merchant API serves it (its times move with the clock)."""
+    response = httpx.get(
+        f"{assistant.processes.sandbox_url}/v1/transactions/{transaction_id}",
+        headers={"X-API-Key": "sandbox-key"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     processes = AssistantProcesses(workdir=tmp_path_factory.mktemp("assistant"))
@@ -47,3 +59,15 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     finally:
         client.http.close()
         processes.stop()
+
+
+@pytest.fixture(scope="session")
+def merchants(assistant: Client) -> Iterator[MerchantDirectory]:
+    """Two sandbox merchants with a terminal each, in the assistant's case store."""
+    directory = MerchantDirectory(assistant.processes.case_store_url)
+    for transaction_id, login in (("TXN0005", "familymart"), ("TXN0006", "sinopec")):
+        found = sandbox_transaction(assistant, transaction_id)
+        directory.add_merchant(found["merchant_id"], found["merchant_name"], login, "a long test password")
+        directory.add_terminal(found["merchant_id"], found["terminal_id"])
+    yield directory
+    directory.close()

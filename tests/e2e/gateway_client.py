@@ -37,6 +37,19 @@ class ChatSocket:
         )
         return chat, await chat.receive()
 
+    @classmethod
+    async def open_scan(
+        cls, gateway_url: str, token: str, language: str = "zh"
+    ) -> tuple[ChatSocket, dict[str, Any]]:
+        """A phone that has just scanned a code: the hello names the code's token."""
+        url = gateway_url.replace("http://", "ws://") + "/ws"
+        socket = await websockets.connect(url, origin=gateway_url, open_timeout=10)
+        chat = cls(socket)
+        await chat.send(
+            {"type": "hello", "session": None, "qr": token, "language": language, "timezone": "Asia/Shanghai"}
+        )
+        return chat, await chat.receive()
+
     async def send(self, frame: dict[str, Any]) -> None:
         await self.socket.send(json.dumps(frame, ensure_ascii=False))
 

@@ -18,22 +18,12 @@ from benchmarks.conversation import case_result as payload_of
 from benchmarks.conversation import complaint_message
 from bot.case_store import CaseStore
 from bot.config import PROJECT_ROOT
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, sandbox_transaction
 
 pytestmark = pytest.mark.slow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TICKET_OUTCOMES = {"refund_ticket", "dispute_ticket", "escalated"}
-
-
-def sandbox_transaction(assistant: Client, transaction_id: str) -> dict:
-    response = httpx.get(
-        f"{assistant.processes.sandbox_url}/v1/transactions/{transaction_id}",
-        headers={"X-API-Key": "sandbox-key"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def texts(replies: list[dict]) -> str:

@@ -12,8 +12,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from benchmarks.chromium import chromium_path, launch
 from tests.e2e.browser import Widget, phone
-from tests.e2e.conftest import Client
-from tests.e2e.test_lookup_outcomes import sandbox_transaction
+from tests.e2e.conftest import Client, sandbox_transaction
 
 pytestmark = pytest.mark.slow
 

@@ -76,6 +76,13 @@
   if (!Array.isArray(outbox)) outbox = [];
   const saveOutbox = () => save('outbox', outbox.length ? JSON.stringify(outbox) : null);
 
+  // A merchant's QR code opens /Q/<token>. A code this browser has not used yet starts a new
+  // conversation with the facts it stands for; the gateway checks the token, never the widget.
+  const qrMatch = PAGE ? /^\/q\/([a-z2-7]{26})\/?$/i.exec(location.pathname) : null;
+  const qrToken = qrMatch ? qrMatch[1].toUpperCase() : null;
+  let scanning = !!qrToken && load('qr') !== qrToken;
+  if (scanning) { outbox = []; saveOutbox(); }
+
   const isLang = (l) => l === 'zh' || l === 'en';
   let lang = me.getAttribute('data-lang');
   if (!isLang(lang)) lang = load('lang');
@@ -494,6 +501,7 @@
   const hello = () => {
     let tz = null;
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone || null; } catch (e) { /* old browser */ }
+    if (scanning) return { type: 'hello', session: null, qr: qrToken, language: lang, timezone: tz };
     return { type: 'hello', session: load('session'), language: lang, timezone: tz };
   };
 
@@ -523,6 +531,7 @@
 
   const onWelcome = (f) => {
     if (typeof f.session === 'string') save('session', f.session);
+    if (scanning) { save('qr', qrToken); scanning = false; }
     ta.maxLength = f.max_chars > 0 ? f.max_chars : 2000;
     const hist = Array.isArray(f.history) ? f.history : [];
     const ids = new Set();

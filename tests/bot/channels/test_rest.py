@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 import yaml
 
-from bot.channels.rest import BUTTON_PAYLOADS, MAX_MESSAGE_CHARS, RedactingRestInput
+from bot.channels.rest import MAX_MESSAGE_CHARS, RedactingRestInput
+from bot.payloads import BUTTON_PAYLOADS
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -81,6 +81,9 @@ def test_unlabelled_token_mixing_letters_and_digits(text: str, expected: str) ->
         ("是 1029 3847", "10293847"),
         ("就是12345678吧", "12345678"),
         ("it's 10293847", "10293847"),
+        ("ok 10293847", "10293847"),
+        ("OK00000 0", "OK000000"),  # IDs that start like the word "ok"
+        ("OK 00000 0", "OK000000"),
         ("ab12 cd34", "AB12CD34"),
         ("  10293847。", "10293847"),
     ],

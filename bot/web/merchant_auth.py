@@ -1,0 +1,118 @@
+"""Merchant staff sign-in: a signed session cookie, CSRF tokens derived from it, and a limit on
+failed sign-ins per address."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.web.rate_limit import SlidingWindowLimiter
+
+SESSION_COOKIE = "merchant_session"
+COOKIE_PATH = "/merchant"
+MAX_COOKIE_CHARS = 400
+
+
+class MerchantSessions:
+    """Stateless sessions: the cookie is the merchant id, a random nonce and the time it was made,
+    signed with the gateway's secret, so every gateway process that shares the secret can check it.
+    Each sign-in gets a new nonce, and so its own CSRF token."""
+
+    def __init__(self, secret: str, max_age_hours: float) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="merchant-session")
+        self._csrf_key = hashlib.sha256(b"merchant-csrf\0" + secret.encode("utf-8")).digest()
+        self.max_age_seconds = max(1, round(max_age_hours * 3600))
+
+    def issue(self, merchant_id: str) -> str:
+        """A new session's cookie value."""
+        return self._serializer.dumps({"m": merchant_id, "n": secrets.token_urlsafe(12)})
+
+    def merchant_of(self, value: object) -> str | None:
+        """The merchant a cookie value names, or None when it is missing, altered or too old."""
+        if not isinstance(value, str) or not value or len(value) > MAX_COOKIE_CHARS:
+            return None
+        try:
+            payload = self._serializer.loads(value, max_age=self.max_age_seconds)
+        except BadData:  # a bad signature, an expired one, or a payload that is not ours
+            return None
+        merchant_id = payload.get("m") if isinstance(payload, dict) else None
+        return merchant_id if isinstance(merchant_id, str) and merchant_id else None
+
+    def csrf_token(self, value: str) -> str:
+        """The token every form of this session carries: only a page of the session can know it."""
+        return hmac.new(self._csrf_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, value: str, token: object) -> bool:
+        return isinstance(token, str) and hmac.compare_digest(self.csrf_token(value), token)
+
+
+def set_session_cookie(response: HTTPResponse, value: str, *, secure: bool, max_age_seconds: int) -> None:
+    response.cookies[SESSION_COOKIE] = value
+    cookie = response.cookies[SESSION_COOKIE]
+    cookie["path"] = COOKIE_PATH
+    cookie["max-age"] = max_age_seconds
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["secure"] = secure
+
+
+def clear_session_cookie(response: HTTPResponse, *, secure: bool) -> None:
+    set_session_cookie(response, "", secure=secure, max_age_seconds=0)
+
+
+def client_address(request: Request) -> str:
+    return request.remote_addr or request.ip
+
+
+def same_origin(request: Request) -> bool:
+    """False for a form that another site's page posted.
+
+    Browsers say so in Sec-Fetch-Site. Without it (older browsers) Origin tells, except that the
+    gateway's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` even for the
+    gateway's own forms, so "null" (and no Origin: not a browser being misled) passes here and
+    only the CSRF token stands guard."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site.strip().lower() == "same-origin"
+    origin = (request.headers.get("origin") or "null").strip()
+    if origin == "null":
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
+
+
+class SignInGuard:
+    """At most `limit` failed sign-ins per address in a window; one check at a time per address, so
+    a burst of parallel guesses cannot slip past the count while the password hashes are computed."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        self.failures = SlidingWindowLimiter(limit, window_seconds)
+        self.window_seconds = window_seconds
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def turn(self, address: str) -> AsyncIterator[bool]:
+        """Wait for this address's turn; yields whether it may try a password now."""
+        lock = self._locks.setdefault(address, asyncio.Lock())
+        self._waiting[address] = self._waiting.get(address, 0) + 1
+        try:
+            async with lock:
+                yield not self.failures.exhausted(address)
+        finally:
+            self._waiting[address] -= 1
+            if not self._waiting[address]:
+                del self._waiting[address]
+                del self._locks[address]
+
+    def failed(self, address: str) -> None:
+        self.failures.allow(address)
