@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import language, time_window, user_timezone
+from actions.handoff import hand_off
 from actions.rendering import render_text, utter
 from bot.decision import Decision
 from bot.formatting import format_amount
@@ -127,10 +128,11 @@ def present(
     return []  # nothing to show: conclude at once (the caller does)
 
 
-def tell_result(
+async def tell_result(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, result: CaseResult
 ) -> list[EventType]:
-    """The outcome in words, the contract's case_result payload, and what to do meanwhile."""
+    """The outcome in words, the contract's case_result payload, and what to do meanwhile. A case the
+    policy escalates also joins the support queue, with its ticket."""
     lang = language(tracker)
     response = (
         "utter_outcome_duplicate"
@@ -140,6 +142,16 @@ def tell_result(
     date = format_date(result.expected_by, lang) if result.expected_by else "-"
     utter(dispatcher, tracker, domain, response, ticket=result.ticket_number or "-", date=date)
     dispatcher.utter_message(json_message=result.payload())
+    if result.outcome == "escalated":
+        transaction = result.transaction
+        await hand_off(
+            tracker,
+            "policy",
+            ticket_number=result.ticket_number,
+            outcome=result.outcome,
+            transaction_id=transaction.transaction_id if transaction else None,
+            card_last4=transaction.card_last4 if transaction else None,
+        )
     if result.outcome in _MONEY_OUTCOMES:
         utter(dispatcher, tracker, domain, "utter_what_to_do_meanwhile")
     return [
@@ -156,7 +168,9 @@ async def _look_up_and_present(
     result = await service.look_up(complaint)
     events = present(dispatcher, tracker, domain, result)
     if result.decision is not None and not events:
-        events = tell_result(dispatcher, tracker, domain, await service.conclude(complaint, result.decision))
+        events = await tell_result(
+            dispatcher, tracker, domain, await service.conclude(complaint, result.decision)
+        )
     return events
 
 
@@ -168,7 +182,7 @@ async def _look_up_and_conclude(
     result = await service.look_up(complaint)
     if result.decision is None:
         return present(dispatcher, tracker, domain, result)
-    return tell_result(dispatcher, tracker, domain, await service.conclude(complaint, result.decision))
+    return await tell_result(dispatcher, tracker, domain, await service.conclude(complaint, result.decision))
 
 
 class SubmitComplaint(Action):
@@ -216,7 +230,7 @@ class ContinueLookup(Action):
             # Not the customer's payment, or no sharper key: a person has to dig further.
             complaint = complaint_from(tracker)
             decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
-            return tell_result(dispatcher, tracker, domain, await service.conclude(complaint, decision))
+            return await tell_result(dispatcher, tracker, domain, await service.conclude(complaint, decision))
         if stage == SHARPER_KEY:
             utter(dispatcher, tracker, domain, "utter_ask_sharper_key")
             return []

@@ -32,6 +32,7 @@ from bot.case_store.models import (
     TicketStatus,
     check_card_last4,
 )
+from bot.case_store.outbox import record_ticket_changes
 from bot.redaction import redact
 
 DEFAULT_URL = "sqlite:///var/cases.db"
@@ -156,6 +157,8 @@ class CaseStore:
         # (say, a transaction id set before the status) never meets the database's constraints.
         self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False, autoflush=False)
         self._writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+        # Every ticket created or changed adds a "ticket.changed" outbox event to the same transaction.
+        record_ticket_changes(self._writes)
 
     @property
     def engine(self) -> Engine:

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from benchmarks.conversation import case_result as payload_of
 from benchmarks.conversation import complaint_message
 from bot.case_store import CaseStore
+from bot.case_store.escalations import EscalationStore
 from bot.config import PROJECT_ROOT
 from tests.e2e.conftest import Client, sandbox_transaction
 
@@ -76,6 +77,15 @@ def test_outcome_after_the_customer_confirms_the_payment_found(
         assert payload["ticket_id"] in texts(replies)
     else:
         assert payload["ticket_id"] is None
+    escalation = EscalationStore(assistant.processes.case_store_url).open_for(sender)
+    if outcome == "escalated":
+        # Beyond the bot's limit: the case joins the people's queue with its ticket and the payment found.
+        assert escalation is not None and escalation.reason == "policy"
+        assert escalation.ticket_number == payload["ticket_id"]
+        assert escalation.lookup == {"transaction_id": transaction_id, "outcome": "escalated"}
+        assert "¥6,999.00" in escalation.summary_agent
+    else:
+        assert escalation is None
     if payload["expected_by"]:
         assert datetime.fromisoformat(payload["expected_by"]).date() >= datetime.now(SHANGHAI).date()
 

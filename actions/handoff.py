@@ -1,0 +1,98 @@
+"""Handing the conversation to a person: on the customer's request, or when the policy says so."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import amount, language, time_window
+from actions.rendering import utter
+from bot.escalation_summary import HandoffFacts, Reason
+from bot.handoff import Handoff, HandoffService
+from bot.timelines import format_date
+
+
+@lru_cache(maxsize=1)
+def handoff_service() -> HandoffService:
+    """One service (database engines) per action server process, made on first use."""
+    return HandoffService.from_environment()
+
+
+def handoff_facts(tracker: Tracker, reason: Reason) -> HandoffFacts:
+    return HandoffFacts(
+        reason=reason,
+        customer_language=language(tracker),
+        window=time_window(tracker),
+        amount=amount(tracker),
+        terminal_id=tracker.get_slot("terminal_id"),
+        merchant_name=tracker.get_slot("merchant_name"),
+        transaction_id=tracker.get_slot("found_transaction_id"),
+        outcome=tracker.get_slot("case_outcome"),
+        ticket_number=tracker.get_slot("ticket_number"),
+    )
+
+
+async def hand_off(tracker: Tracker, reason: Reason, **known: str | None) -> Handoff:
+    """Queue the conversation for a person; `known` overrides facts the tracker does not hold yet."""
+    facts = replace(handoff_facts(tracker, reason), **known)
+    now = datetime.now(timezone.utc)
+    return await asyncio.to_thread(handoff_service().hand_off, tracker.sender_id, facts, now)
+
+
+def when_people_answer(handoff: Handoff, lang: str) -> str:
+    opening = handoff.next_opening
+    return f"{format_date(opening.date(), lang)} {opening:%H:%M}"
+
+
+def urgent_line(lang: str) -> str:
+    phone = os.environ.get("SUPPORT_PHONE", "").strip()
+    if not phone:
+        return ""
+    return f"急事也可以拨打 {phone}。" if lang == "zh" else f" If it is urgent, call {phone}."
+
+
+class HandOff(Action):
+    """The customer asked for a person: queue the case with all its facts, and say what happens next."""
+
+    def name(self) -> str:
+        return "action_hand_off"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handoff = await hand_off(tracker, "customer_asked")
+        lang = language(tracker)
+        response = "utter_handoff" if handoff.open_now else "utter_handoff_after_hours"
+        utter(
+            dispatcher,
+            tracker,
+            domain,
+            response,
+            ticket=handoff.ticket_number,
+            opens=when_people_answer(handoff, lang),
+            urgent=urgent_line(lang),
+        )
+        dispatcher.utter_message(
+            json_message={
+                "type": "case_result",
+                "outcome": "escalated",
+                "ticket_id": handoff.ticket_number,
+                "transaction_id": tracker.get_slot("found_transaction_id"),
+                "expected_by": None,
+            }
+        )
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            SlotSet("lookup_stage", None),
+            SlotSet("case_outcome", "escalated"),
+            SlotSet("ticket_number", handoff.ticket_number),
+        ]

@@ -1,0 +1,317 @@
+"""Escalations: conversations handed from the bot to human agents, one open hand-over per conversation.
+
+The bot opens one (`open`, idempotent per conversation); agents see the queue (`waiting`), take one
+(`claim`, exactly one agent wins a race), and finish it (`resolve`, or `hand_back` to the bot). Each
+change writes an outbox event ("escalation.opened", "escalation.claimed", "escalation.resolved",
+"escalation.handed_back") in the same transaction, for the helpdesk webhook (bot.webhooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.case_store import ticket_numbers
+from bot.case_store.escalation_models import (
+    ESCALATION_REASONS,
+    OPEN_ESCALATION_STATUSES,
+    Escalation,
+    EscalationReason,
+    EscalationRow,
+    EscalationStatus,
+    dump_json,
+)
+from bot.case_store.models import LANGUAGES, Language, check_card_last4
+from bot.case_store.outbox import enqueue
+from bot.case_store.store import CaseStoreError, make_engine, url_from_environment
+from bot.redaction import redact
+
+TOPICS: dict[EscalationStatus, str] = {
+    "waiting": "escalation.opened",
+    "claimed": "escalation.claimed",
+    "resolved": "escalation.resolved",
+    "handed_back": "escalation.handed_back",
+}
+_ATTEMPTS = 5  # passes through `open` that lost the race for the conversation's unique index
+# Facts are structured fields; a full card number or a secret code has no place among them.
+_FORBIDDEN_FACT_KEYS = frozenset(
+    {"card_number", "pan", "pin", "cvv", "cvv2", "cvc", "cvn", "cvn2", "password", "card_password"}
+)
+
+
+class EscalationError(CaseStoreError):
+    """Base of the escalation errors."""
+
+
+class EscalationNotFound(EscalationError):
+    """No escalation has that id."""
+
+
+class AlreadyClaimed(EscalationError):
+    """Another agent holds the escalation."""
+
+
+class NotHolder(EscalationError):
+    """Only the agent who claimed the escalation may finish it (and someone must have claimed it)."""
+
+
+class EscalationClosed(EscalationError):
+    """The escalation is resolved or handed back; nothing more can happen to it."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    original = exc.orig
+    if getattr(original, "pgcode", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(original)
+
+
+def _clean(text: str | None) -> str | None:
+    """Free text as it may be stored and sent: card numbers and PINs masked."""
+    return None if text is None else redact(text).text
+
+
+def _checked_json(name: str, value: dict[str, Any]) -> str:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a dict")
+    _refuse_secrets(name, value)
+    try:
+        return dump_json(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} cannot be stored as JSON: {exc}") from exc
+
+
+def _refuse_secrets(name: str, value: object) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if str(key).lower() in _FORBIDDEN_FACT_KEYS:
+                raise ValueError(f"{name} must not carry {key!r}: card numbers and codes are never stored")
+            if key == "card_last4" and inner is not None:
+                check_card_last4(str(inner))  # the last 4 digits, as on a ticket, never more
+            _refuse_secrets(name, inner)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            _refuse_secrets(name, inner)
+
+
+def _checked_agent(agent: str) -> str:
+    if not isinstance(agent, str) or not agent.strip() or len(agent) > 64:
+        raise ValueError("agent must be a name of 1 to 64 characters")
+    return agent
+
+
+class EscalationStore:
+    """Escalations in the case store's database; one engine per store, one session per unit of work."""
+
+    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.url = url or url_from_environment()
+        self._engine = make_engine(self.url)
+        self._clock = clock
+        writer = self._engine
+        if self._engine.dialect.name == "sqlite":
+            writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False, autoflush=False)
+        self._writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine (for tests and maintenance)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> EscalationStore:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- the bot's side -------------------------------------------------------------------------
+
+    def open(
+        self,
+        *,
+        conversation_id: str,
+        reason: EscalationReason,
+        language: Language,
+        facts: dict[str, Any],
+        lookup: dict[str, Any] | None,
+        ticket_number: str | None,
+        summary_customer: str,
+        summary_agent: str,
+    ) -> Escalation:
+        """Hand the conversation to the agents; its open escalation when it has one already (race-safe)."""
+        if not conversation_id or len(conversation_id) > 255:
+            raise ValueError("conversation_id must have 1 to 255 characters")
+        if reason not in ESCALATION_REASONS:
+            raise ValueError(f"reason must be one of {ESCALATION_REASONS}")
+        if language not in LANGUAGES:
+            raise ValueError(f"language must be one of {LANGUAGES}")
+        if not summary_customer or not summary_agent:
+            raise ValueError("both summaries are required")
+        number = None
+        if ticket_number is not None:
+            parsed = ticket_numbers.parse_number(ticket_number)
+            if parsed is None:
+                raise ValueError(f"not a ticket number: {ticket_number!r}")
+            number = str(parsed)
+        facts_json = _checked_json("facts", facts)
+        lookup_json = None if lookup is None else _checked_json("lookup", lookup)
+        for _ in range(_ATTEMPTS):
+            try:
+                with self._writes.begin() as session:
+                    existing = self._open_row(session, conversation_id)
+                    if existing is not None:
+                        return Escalation.from_row(existing)
+                    now = self._now()
+                    row = EscalationRow(
+                        conversation_id=conversation_id,
+                        status="waiting",
+                        reason=reason,
+                        language=language,
+                        facts=facts_json,
+                        lookup=lookup_json,
+                        ticket_number=number,
+                        summary_customer=_clean(summary_customer),
+                        summary_agent=_clean(summary_agent),
+                        created_at=now,
+                    )
+                    session.add(row)
+                    session.flush()  # the unique index decides here whether we are first
+                    return self._record(session, row, now)
+            except IntegrityError as exc:
+                # Another caller opened the conversation's escalation between our check and our insert;
+                # the next pass finds and returns it.
+                if not _is_unique_violation(exc):
+                    raise
+        raise EscalationError(f"could not open an escalation for {conversation_id}")
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def waiting(self, *, limit: int | None = None) -> list[Escalation]:
+        """The escalations no agent has claimed yet, oldest first."""
+        statement = (
+            select(EscalationRow)
+            .where(EscalationRow.status == "waiting")
+            .order_by(EscalationRow.created_at, EscalationRow.id)
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        with self._reads.begin() as session:
+            return [Escalation.from_row(row) for row in session.execute(statement).scalars()]
+
+    def open_for(self, conversation_id: str) -> Escalation | None:
+        """The conversation's waiting or claimed escalation, if any."""
+        with self._reads.begin() as session:
+            row = self._open_row(session, conversation_id)
+            return None if row is None else Escalation.from_row(row)
+
+    def get(self, escalation_id: int) -> Escalation | None:
+        """The escalation with that id, or None."""
+        with self._reads.begin() as session:
+            row = session.get(EscalationRow, escalation_id)
+            return None if row is None else Escalation.from_row(row)
+
+    # --- the agents' side -----------------------------------------------------------------------
+
+    def claim(self, escalation_id: int, agent: str) -> Escalation:
+        """Take a waiting escalation. Claiming it again as its holder returns it unchanged.
+
+        Raises AlreadyClaimed when another agent holds it, EscalationClosed when it is over,
+        EscalationNotFound when there is none. Of agents claiming at once, exactly one wins.
+        """
+        agent = _checked_agent(agent)
+        with self._writes.begin() as session:
+            now = self._now()
+            # A conditional UPDATE, not read-then-write: the database lets one claimer match `waiting`.
+            claimed = session.execute(
+                update(EscalationRow)
+                .where(EscalationRow.id == escalation_id)
+                .where(EscalationRow.status == "waiting")
+                .values(status="claimed", agent=agent, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            row = session.get(EscalationRow, escalation_id)
+            if claimed.rowcount == 1:
+                return self._record(session, row, now)
+            if row is None:
+                raise EscalationNotFound(str(escalation_id))
+            if row.status == "claimed":
+                if row.agent == agent:
+                    return Escalation.from_row(row)
+                raise AlreadyClaimed(f"escalation {escalation_id} is held by {row.agent}")
+            raise EscalationClosed(f"escalation {escalation_id} is {row.status}")
+
+    def resolve(self, escalation_id: int, agent: str, note: str | None = None) -> Escalation:
+        """The holder settles the escalation (status resolved), optionally with a note."""
+        return self._finish(escalation_id, agent, "resolved", note)
+
+    def hand_back(self, escalation_id: int, agent: str) -> Escalation:
+        """The holder gives the conversation back to the bot (status handed_back)."""
+        return self._finish(escalation_id, agent, "handed_back", None)
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def _finish(
+        self, escalation_id: int, agent: str, status: EscalationStatus, note: str | None
+    ) -> Escalation:
+        agent = _checked_agent(agent)
+        with self._writes.begin() as session:
+            now = self._now()
+            values: dict[str, Any] = {"status": status, "resolved_at": now}
+            if note is not None:
+                values["note"] = _clean(note)
+            finished = session.execute(
+                update(EscalationRow)
+                .where(EscalationRow.id == escalation_id)
+                .where(EscalationRow.status == "claimed")
+                .where(EscalationRow.agent == agent)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            row = session.get(EscalationRow, escalation_id)
+            if finished.rowcount == 1:
+                return self._record(session, row, now)
+            if row is None:
+                raise EscalationNotFound(str(escalation_id))
+            if row.status == status and row.agent == agent:
+                return Escalation.from_row(row)  # the same agent's repeated request (a double click)
+            if row.status == "claimed":
+                raise NotHolder(f"escalation {escalation_id} is held by {row.agent}, not {agent}")
+            if row.status == "waiting":
+                raise NotHolder(f"escalation {escalation_id} must be claimed first")
+            raise EscalationClosed(f"escalation {escalation_id} is {row.status}")
+
+    @staticmethod
+    def _open_row(session: Session, conversation_id: str) -> EscalationRow | None:
+        return session.execute(
+            select(EscalationRow)
+            .where(EscalationRow.conversation_id == conversation_id)
+            .where(EscalationRow.status.in_(OPEN_ESCALATION_STATUSES))
+        ).scalar_one_or_none()
+
+    @staticmethod
+    def _record(session: Session, row: EscalationRow, now: datetime) -> Escalation:
+        """The escalation as it now is, with its outbox event added to the same transaction."""
+        escalation = Escalation.from_row(row)
+        enqueue(session, TOPICS[escalation.status], escalation.as_json(), now)
+        session.flush()
+        return escalation
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ValueError("the escalation store's clock must return aware datetimes")
+        return now.astimezone(timezone.utc)

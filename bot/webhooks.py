@@ -1,0 +1,331 @@
+"""Deliver the case store's outbox (escalations, ticket changes) to the helpdesk by signed webhooks.
+
+`python -m bot.webhooks [--once]`
+
+Every WEBHOOK_POLL_SECONDS (2 by default), or once with `--once`, each due outbox event is POSTed to
+HELPDESK_WEBHOOK_URL, oldest first. Configuration: HELPDESK_WEBHOOK_URL (empty: nothing is sent, the
+events wait in the outbox), HELPDESK_WEBHOOK_SECRET, HELPDESK_WEBHOOK_TIMEOUT_SECONDS (10 by default),
+WEBHOOK_POLL_SECONDS, CASE_STORE_URL. SIGTERM or Ctrl-C stops it after the round in progress.
+
+The request (for the helpdesk)
+------------------------------
+    POST <HELPDESK_WEBHOOK_URL>
+    Content-Type: application/json; charset=utf-8
+    X-Webhook-Event-Id:  <event id, 32 hex digits; the same on every retry of the event>
+    X-Webhook-Topic:     escalation.opened | escalation.claimed | escalation.resolved |
+                         escalation.handed_back | ticket.changed
+    X-Webhook-Timestamp: <Unix time in seconds when this attempt was signed>
+    X-Webhook-Signature: sha256=<hex>
+
+    {"event_id": "...", "topic": "...", "created_at": "<ISO 8601, UTC>", "data": {...}}
+
+The body is UTF-8 JSON (Chinese as is, not \\u-escaped). `data` is the escalation or the ticket as
+plain JSON (times ISO 8601 in UTC, amounts as strings).
+
+Verifying a request: compute HMAC-SHA256 with the shared secret (HELPDESK_WEBHOOK_SECRET) as key over
+the bytes `<X-Webhook-Timestamp>.<raw request body>` (the timestamp header's text, a dot, then the body
+exactly as received, before any JSON parsing), hex-encode it, and compare `sha256=<that hex>` with
+X-Webhook-Signature in constant time; reject timestamps more than a few minutes from your clock
+(replays). `verify_signature` below does exactly this, e.g. in Python:
+
+    verify_signature(secret, request.headers["X-Webhook-Timestamp"], request.body,
+                     request.headers["X-Webhook-Signature"], tolerance_seconds=300)
+
+Delivery: any 2xx answer marks the event delivered, and it is never sent again. Anything else (another
+status, redirects included; a timeout; a refused connection) is retried after 2, 4, 8 ... seconds
+(with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: events are never
+dropped. When the helpdesk cannot be reached at all (connection failure, timeout) the round stops
+there and the other events wait for the next one. If a 2xx answer is lost on the way back the event
+is sent again with the same event id, so receivers should ignore event ids they have already handled.
+A failing event does not hold back the ones after it, so events can arrive out of order: the
+escalation's status and times and the ticket's `updated_at` tell which state is the newest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import random
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from bot.case_store.escalation_models import OutboxMessage
+from bot.case_store.outbox import Outbox
+
+logger = logging.getLogger("bot.webhooks")
+
+DEFAULT_SECRET = "local-dev-webhook-secret"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_POLL_SECONDS = 2.0
+DEFAULT_BATCH = 100  # events per round at most, so a round ends and the loop can notice a stop
+# A claimed event is not handed to another deliverer until the attempt has surely ended (sent or timed out).
+LEASE_MARGIN = timedelta(seconds=30)
+SIGNATURE_PREFIX = "sha256="
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Where and how to deliver; an empty url means: deliver nothing."""
+
+    url: str = ""
+    secret: str = DEFAULT_SECRET
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    poll_seconds: float = DEFAULT_POLL_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.url and not self.url.startswith(("http://", "https://")):
+            raise ValueError("HELPDESK_WEBHOOK_URL must be an http:// or https:// URL")
+        if not self.secret:
+            raise ValueError("HELPDESK_WEBHOOK_SECRET must not be empty")
+        if not self.timeout_seconds > 0 or not self.poll_seconds > 0:
+            raise ValueError("the webhook timeout and poll interval must be more than 0 seconds")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> WebhookSettings:
+        """The settings from HELPDESK_WEBHOOK_URL, HELPDESK_WEBHOOK_SECRET,
+        HELPDESK_WEBHOOK_TIMEOUT_SECONDS and WEBHOOK_POLL_SECONDS (os.environ unless given)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            url=env.get("HELPDESK_WEBHOOK_URL", "").strip(),
+            secret=env.get("HELPDESK_WEBHOOK_SECRET") or DEFAULT_SECRET,
+            timeout_seconds=_seconds(env, "HELPDESK_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
+            poll_seconds=_seconds(env, "WEBHOOK_POLL_SECONDS", DEFAULT_POLL_SECONDS),
+        )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {text!r}") from None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Seconds to wait after the n-th failed attempt: first, first*factor, ... up to max, with jitter."""
+
+    first_seconds: float = 2.0
+    factor: float = 2.0
+    max_seconds: float = 600.0
+    jitter: float = 0.1  # ± this fraction, so events that failed together are not retried together
+
+    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
+        """The wait after `attempts` failed attempts (1 for the first failure)."""
+        exponent = min(max(attempts - 1, 0), 64)  # beyond that the cap has long been reached
+        base = min(self.max_seconds, self.first_seconds * self.factor**exponent)
+        spread = (rng or random).uniform(1 - self.jitter, 1 + self.jitter)
+        return min(self.max_seconds, base * spread)
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+def sign(secret: str, timestamp: str | int, body: bytes) -> str:
+    """The X-Webhook-Signature value: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`."""
+    message = f"{timestamp}.".encode("ascii") + body
+    return SIGNATURE_PREFIX + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(
+    secret: str,
+    timestamp: str | int,
+    body: bytes,
+    signature: str,
+    *,
+    tolerance_seconds: float | None = None,
+    now: float | None = None,
+) -> bool:
+    """True when `signature` is the sender's for this timestamp and raw body (and, with a tolerance, the
+    timestamp is within that many seconds of `now`, the current Unix time by default)."""
+    try:
+        sent_at = int(str(timestamp))
+    except ValueError:
+        return False
+    if tolerance_seconds is not None:
+        current = time.time() if now is None else now
+        if abs(current - sent_at) > tolerance_seconds:
+            return False
+    return hmac.compare_digest(sign(secret, str(timestamp), body), signature)
+
+
+def build_request(message: OutboxMessage, secret: str, timestamp: int) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one delivery attempt of `message`."""
+    envelope = {
+        "event_id": message.event_id,
+        "topic": message.topic,
+        "created_at": message.created_at.astimezone(timezone.utc).isoformat(),
+        "data": json.loads(message.payload),
+    }
+    body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Webhook-Event-Id": message.event_id,
+        "X-Webhook-Topic": message.topic,
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": sign(secret, timestamp, body),
+    }
+    return body, headers
+
+
+async def deliver_due(
+    store: Outbox,
+    settings: WebhookSettings,
+    client: httpx.AsyncClient,
+    now: datetime,
+    *,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    limit: int = DEFAULT_BATCH,
+    rng: random.Random | None = None,
+) -> int:
+    """Send the events due at `now`, oldest first (at most `limit`); returns how many were delivered.
+
+    `now` is the outbox's time (due rows, back-off); the signature's timestamp is the wall clock's,
+    which is what receivers compare it with.
+    """
+    if not settings.url:
+        return 0
+    lease = timedelta(seconds=settings.timeout_seconds) + LEASE_MARGIN
+    started = time.monotonic()
+    delivered = 0
+    for _ in range(limit):
+        current = now + timedelta(seconds=time.monotonic() - started)
+        message = await asyncio.to_thread(store.claim_next, current, lease)
+        if message is None:
+            break
+        body, headers = build_request(message, settings.secret, int(time.time()))
+        reachable = True
+        try:
+            response = await asyncio.wait_for(
+                client.post(settings.url, content=body, headers=headers, timeout=settings.timeout_seconds),
+                settings.timeout_seconds,
+            )
+        except (httpx.TimeoutException, asyncio.TimeoutError):
+            error, reachable = f"timed out after {settings.timeout_seconds:g}s", False
+        except (httpx.TransportError, OSError) as exc:
+            error, reachable = _describe(exc), False
+        except Exception as exc:  # any failed attempt must get its back-off, or it is retried at once
+            error = _describe(exc)
+        else:
+            if 200 <= response.status_code < 300:
+                finished = now + timedelta(seconds=time.monotonic() - started)
+                await asyncio.to_thread(store.mark_delivered, message, finished)
+                delivered += 1
+                logger.info(
+                    "delivered %s %s (attempt %d, HTTP %d)",
+                    message.topic,
+                    message.event_id,
+                    message.attempts,
+                    response.status_code,
+                )
+                continue
+            error = f"HTTP {response.status_code}"
+        wait = backoff.delay(message.attempts, rng)
+        finished = now + timedelta(seconds=time.monotonic() - started)
+        await asyncio.to_thread(store.mark_failed, message, error, finished + timedelta(seconds=wait))
+        logger.warning(
+            "delivery of %s %s failed (attempt %d): %s; next attempt in %.1fs",
+            message.topic,
+            message.event_id,
+            message.attempts,
+            error,
+            wait,
+        )
+        if not reachable:
+            break  # the helpdesk is unreachable: the other events wait for the next round
+    return delivered
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason for last_error and the log (exception messages here carry no payload)."""
+    detail = str(exc).strip()
+    return f"{type(exc).__name__}: {detail}"[:200] if detail else type(exc).__name__
+
+
+async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) -> int:
+    """Deliver rounds until stopped (or one round with `once`); returns the exit status."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def on_signal(name: str) -> None:
+        if stop.is_set():
+            logger.warning("%s again: stopping now", name)
+            if main_task is not None:
+                main_task.cancel()
+            return
+        logger.info("%s: stopping after the round in progress", name)
+        stop.set()
+
+    try:
+        outbox = Outbox(url)
+    except Exception as exc:  # configuration: a bad database URL
+        logger.error("cannot start: %s", exc)
+        return 2
+    if not settings.url:
+        logger.warning("HELPDESK_WEBHOOK_URL is empty: nothing is sent, events wait in the outbox")
+    if settings.secret == DEFAULT_SECRET:
+        logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signal.Signals(signum).name)
+    status = 0
+    try:
+        async with httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client:
+            while not stop.is_set():
+                delivered = 0
+                try:
+                    delivered = await deliver_due(outbox, settings, client, datetime.now(timezone.utc))
+                except Exception:  # the loop must outlive a database hiccup
+                    logger.exception("delivery round failed")
+                    if once:
+                        status = 1
+                if once:
+                    break
+                if delivered >= DEFAULT_BATCH:
+                    continue  # a full round: more are probably due now
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), settings.poll_seconds)
+    except asyncio.CancelledError:
+        logger.warning("stopped in the middle of a round")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        outbox.close()
+    logger.info("stopped")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Read the flags and the environment and run; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m bot.webhooks", description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request's URL at INFO; the helpdesk URL may carry a token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        settings = WebhookSettings.from_environment()
+    except ValueError as exc:
+        logger.error("cannot start: %s", exc)
+        return 2
+    return asyncio.run(run(settings, once=args.once))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

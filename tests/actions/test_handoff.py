@@ -1,0 +1,118 @@
+"""action_hand_off against the real domain and a real (SQLite) case store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.handoff
+from actions.handoff import HandOff
+from bot.case_store import CaseStore, upgrade
+from bot.case_store.escalations import EscalationStore
+from bot.handoff import HandoffService
+from bot.support_hours import DAY_NAMES, SupportHours
+from tests.actions.conftest import make_tracker
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ALWAYS = SupportHours.parse("00:00-23:59:59", "mon-sun", "Asia/Shanghai")
+# Open only on the day after tomorrow: closed now, whatever the time of the test run.
+LATER = SupportHours.parse(
+    "09:00-18:00", DAY_NAMES[(datetime.now(SHANGHAI).weekday() + 2) % 7], "Asia/Shanghai"
+)
+FACTS = {
+    "language": "zh",
+    "transaction_time": "2026-11-25T20:00+08:00",
+    "transaction_window_start": "2026-11-25T19:30+08:00",
+    "transaction_window_end": "2026-11-25T20:30+08:00",
+    "transaction_time_exact": False,
+    "amount": "56.00",
+    "requested_slot": "terminal_id",
+}
+
+
+@pytest.fixture
+def case_store_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    upgrade(url)
+    return url
+
+
+def use_service(monkeypatch: pytest.MonkeyPatch, url: str, hours: SupportHours, agent_language: str) -> None:
+    service = HandoffService(CaseStore(url), EscalationStore(url), hours, agent_language)
+    monkeypatch.setattr(actions.handoff, "handoff_service", lambda: service)
+
+
+@pytest.fixture
+def open_support(monkeypatch: pytest.MonkeyPatch, case_store_url: str) -> Iterator[str]:
+    use_service(monkeypatch, case_store_url, ALWAYS, "en")
+    yield case_store_url
+
+
+async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain, open_support: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        domain, "转人工", intent="request_human", slots=FACTS, active_loop="complaint_form"
+    )
+    events = await HandOff().run(dispatcher, tracker, domain)
+    [said, payload] = dispatcher.messages
+    escalation = EscalationStore(open_support).open_for("test")
+    assert escalation is not None and escalation.reason == "customer_asked"
+    ticket = escalation.ticket_number
+    assert ticket.startswith("ES-") and ticket in said["text"] and "留在这个页面" in said["text"]
+    assert payload["custom"] == {
+        "type": "case_result",
+        "outcome": "escalated",
+        "ticket_id": ticket,
+        "transaction_id": None,
+        "expected_by": None,
+    }
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert "¥56.00" in escalation.summary_customer and "客户要求人工" in escalation.summary_customer
+    assert "The customer asked for a person" in escalation.summary_agent
+    stored = CaseStore(open_support).get(ticket)
+    assert stored.kind == "escalation" and stored.amount == 56 and stored.window_start is not None
+
+
+async def test_asking_again_finds_the_same_case(domain, open_support: str) -> None:
+    tracker = make_tracker(domain, "人工", intent="request_human", slots=FACTS)
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await HandOff().run(first, tracker, domain)
+    await HandOff().run(second, tracker, domain)
+    assert first.messages[1]["custom"]["ticket_id"] == second.messages[1]["custom"]["ticket_id"]
+    assert len(EscalationStore(open_support).waiting()) == 1
+
+
+async def test_a_concluded_case_is_handed_over_with_its_own_ticket(domain, open_support: str) -> None:
+    slots = {**FACTS, "ticket_number": "RF-20261126-0042", "case_outcome": "refund_ticket",
+             "found_transaction_id": "TXN0005"}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await HandOff().run(
+        dispatcher, make_tracker(domain, "I want a human", intent="request_human", slots=slots), domain
+    )
+    assert dispatcher.messages[1]["custom"]["ticket_id"] == "RF-20261126-0042"
+    assert dispatcher.messages[1]["custom"]["transaction_id"] == "TXN0005"
+    escalation = EscalationStore(open_support).open_for("test")
+    assert escalation.lookup == {"transaction_id": "TXN0005", "outcome": "refund_ticket"}
+    assert CaseStore(open_support).find_by_conversation("test") == []
+
+
+async def test_out_of_hours_the_customer_is_told_when_people_answer(
+    domain, monkeypatch: pytest.MonkeyPatch, case_store_url: str
+) -> None:
+    use_service(monkeypatch, case_store_url, LATER, "zh")
+    monkeypatch.setenv("SUPPORT_PHONE", "95588")
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        domain, "talk to a person", intent="request_human", slots={**FACTS, "language": "en"}
+    )
+    await HandOff().run(dispatcher, tracker, domain)
+    text = dispatcher.messages[0]["text"]
+    opening = LATER.next_opening(datetime.now(SHANGHAI))
+    assert opening - datetime.now(SHANGHAI) > timedelta(hours=20)
+    assert "not at work" in text and f"{opening:%H:%M}" in text and "95588" in text
+    assert EscalationStore(case_store_url).waiting()[0].status == "waiting"
