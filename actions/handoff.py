@@ -59,6 +59,50 @@ def urgent_line(lang: str) -> str:
     return f"急事也可以拨打 {phone}。" if lang == "zh" else f" If it is urgent, call {phone}."
 
 
+def not_understood_twice(tracker: Tracker) -> bool:
+    """Whether this message and the one before it both went unrecognised."""
+    intents = [
+        (event.get("parse_data") or {}).get("intent", {}).get("name")
+        for event in tracker.events
+        if event.get("event") == "user"
+    ]
+    return intents[-2:] == ["nlu_fallback", "nlu_fallback"]
+
+
+async def tell_handed_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, reason: Reason
+) -> list[EventType]:
+    """Queue the case for a person, say what happens next, and end the bot's part of the case."""
+    handoff = await hand_off(tracker, reason)
+    lang = language(tracker)
+    response = "utter_handoff" if handoff.open_now else "utter_handoff_after_hours"
+    utter(
+        dispatcher,
+        tracker,
+        domain,
+        response,
+        ticket=handoff.ticket_number,
+        opens=when_people_answer(handoff, lang),
+        urgent=urgent_line(lang),
+    )
+    dispatcher.utter_message(
+        json_message={
+            "type": "case_result",
+            "outcome": "escalated",
+            "ticket_id": handoff.ticket_number,
+            "transaction_id": tracker.get_slot("found_transaction_id"),
+            "expected_by": None,
+        }
+    )
+    return [
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        SlotSet("lookup_stage", None),
+        SlotSet("case_outcome", "escalated"),
+        SlotSet("ticket_number", handoff.ticket_number),
+    ]
+
+
 class HandOff(Action):
     """The customer asked for a person: queue the case with all its facts, and say what happens next."""
 
@@ -68,31 +112,37 @@ class HandOff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = await hand_off(tracker, "customer_asked")
-        lang = language(tracker)
-        response = "utter_handoff" if handoff.open_now else "utter_handoff_after_hours"
-        utter(
-            dispatcher,
-            tracker,
-            domain,
-            response,
-            ticket=handoff.ticket_number,
-            opens=when_people_answer(handoff, lang),
-            urgent=urgent_line(lang),
-        )
-        dispatcher.utter_message(
-            json_message={
-                "type": "case_result",
-                "outcome": "escalated",
-                "ticket_id": handoff.ticket_number,
-                "transaction_id": tracker.get_slot("found_transaction_id"),
-                "expected_by": None,
-            }
-        )
-        return [
-            ActiveLoop(None),
-            SlotSet("requested_slot", None),
-            SlotSet("lookup_stage", None),
-            SlotSet("case_outcome", "escalated"),
-            SlotSet("ticket_number", handoff.ticket_number),
-        ]
+        return await tell_handed_off(dispatcher, tracker, domain, "customer_asked")
+
+
+class Fallback(Action):
+    """A message the bot could not place: ask again once; the second time in a row, bring in a person."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if not not_understood_twice(tracker):
+            utter(dispatcher, tracker, domain, "utter_default")
+            return []
+        utter(dispatcher, tracker, domain, "utter_not_understood_twice")
+        return await tell_handed_off(dispatcher, tracker, domain, "repeated_failures")
+
+
+class BackToBot(Action):
+    """The agent gave the conversation back: the bot says it is here again, and what stays open."""
+
+    def name(self) -> str:
+        return "action_back_to_bot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        ticket = tracker.get_slot("ticket_number")
+        if ticket:
+            utter(dispatcher, tracker, domain, "utter_back_to_bot", ticket=ticket)
+        else:
+            utter(dispatcher, tracker, domain, "utter_back_to_bot_no_ticket")
+        return [SlotSet("case_outcome", None)]

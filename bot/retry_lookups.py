@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
 from collections.abc import Sequence
 
 from bot.lookup import CaseResult, LookupService
+from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.retry_lookups")
 
@@ -48,47 +47,20 @@ async def run_once(service: LookupService) -> list[CaseResult]:
 
 async def run(once: bool, interval: float) -> int:
     """Run rounds until stopped (or one round with `once`); returns the exit status."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    main_task = asyncio.current_task()
-
-    def on_signal(name: str) -> None:
-        if stop.is_set():
-            logger.warning("%s again: stopping now", name)
-            if main_task is not None:
-                main_task.cancel()
-            return
-        logger.info("%s: stopping after the round in progress", name)
-        stop.set()
-
     try:
         service = LookupService.from_environment()
     except Exception as exc:  # configuration: a bad timelines file or database URL
         logger.error("cannot start: %s", exc)
         return 2
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signal.Signals(signum).name)
-    status = 0
+
+    async def retry_round() -> bool:
+        await run_once(service)
+        return False
+
     try:
-        while not stop.is_set():
-            try:
-                await run_once(service)
-            except Exception:  # the loop must outlive a database or network hiccup
-                logger.exception("retry round failed")
-                if once:
-                    status = 1
-            if once:
-                break
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval)
-    except asyncio.CancelledError:
-        logger.warning("stopped in the middle of a round")
+        return await run_rounds(retry_round, once=once, interval=interval, what="retry")
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
         await service.aclose()
-    logger.info("stopped")
-    return status
 
 
 def _positive(text: str) -> float:

@@ -45,14 +45,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import logging
 import os
 import random
-import signal
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -63,6 +61,7 @@ import httpx
 
 from bot.case_store.escalation_models import OutboxMessage
 from bot.case_store.outbox import Outbox
+from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.webhooks")
 
@@ -258,19 +257,6 @@ def _describe(exc: BaseException) -> str:
 
 async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) -> int:
     """Deliver rounds until stopped (or one round with `once`); returns the exit status."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    main_task = asyncio.current_task()
-
-    def on_signal(name: str) -> None:
-        if stop.is_set():
-            logger.warning("%s again: stopping now", name)
-            if main_task is not None:
-                main_task.cancel()
-            return
-        logger.info("%s: stopping after the round in progress", name)
-        stop.set()
-
     try:
         outbox = Outbox(url)
     except Exception as exc:  # configuration: a bad database URL
@@ -280,33 +266,16 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
         logger.warning("HELPDESK_WEBHOOK_URL is empty: nothing is sent, events wait in the outbox")
     if settings.secret == DEFAULT_SECRET:
         logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signal.Signals(signum).name)
-    status = 0
     try:
         async with httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client:
-            while not stop.is_set():
-                delivered = 0
-                try:
-                    delivered = await deliver_due(outbox, settings, client, datetime.now(timezone.utc))
-                except Exception:  # the loop must outlive a database hiccup
-                    logger.exception("delivery round failed")
-                    if once:
-                        status = 1
-                if once:
-                    break
-                if delivered >= DEFAULT_BATCH:
-                    continue  # a full round: more are probably due now
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), settings.poll_seconds)
-    except asyncio.CancelledError:
-        logger.warning("stopped in the middle of a round")
+
+            async def deliver_round() -> bool:
+                delivered = await deliver_due(outbox, settings, client, datetime.now(timezone.utc))
+                return delivered >= DEFAULT_BATCH  # a full round: more are probably due now
+
+            return await run_rounds(deliver_round, once=once, interval=settings.poll_seconds, what="delivery")
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
         outbox.close()
-    logger.info("stopped")
-    return status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

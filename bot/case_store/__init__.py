@@ -1,7 +1,7 @@
 """Case store: tickets (refund, dispute, escalation, pending lookup) with their history, and the
 merchants, terminals and QR codes of the merchant side, in SQL."""
 
-from bot.case_store import escalation_models, qr_models  # noqa: F401  (their tables belong to the one schema)
+from bot.case_store import agents, escalation_models, qr_models  # noqa: F401  (their tables belong to the one schema)
 from bot.case_store.migrations import current_revision, downgrade, head_revision, upgrade
 from bot.case_store.models import (
     CaseFacts,

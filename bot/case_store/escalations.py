@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.case_store import ticket_numbers
 from bot.case_store.escalation_models import (
@@ -29,8 +29,15 @@ from bot.case_store.escalation_models import (
 )
 from bot.case_store.models import LANGUAGES, Language, check_card_last4
 from bot.case_store.outbox import enqueue
-from bot.case_store.store import CaseStoreError, make_engine, url_from_environment
-from bot.redaction import redact
+from bot.case_store.store import (
+    CaseStoreError,
+    is_unique_violation,
+    make_engine,
+    masked,
+    session_factories,
+    url_from_environment,
+    utc_now,
+)
 
 TOPICS: dict[EscalationStatus, str] = {
     "waiting": "escalation.opened",
@@ -65,22 +72,6 @@ class EscalationClosed(EscalationError):
     """The escalation is resolved or handed back; nothing more can happen to it."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _is_unique_violation(exc: IntegrityError) -> bool:
-    original = exc.orig
-    if getattr(original, "pgcode", None) == "23505":
-        return True
-    return "UNIQUE constraint failed" in str(original)
-
-
-def _clean(text: str | None) -> str | None:
-    """Free text as it may be stored and sent: card numbers and PINs masked."""
-    return None if text is None else redact(text).text
-
-
 def _checked_json(name: str, value: dict[str, Any]) -> str:
     if not isinstance(value, dict):
         raise ValueError(f"{name} must be a dict")
@@ -113,15 +104,11 @@ def _checked_agent(agent: str) -> str:
 class EscalationStore:
     """Escalations in the case store's database; one engine per store, one session per unit of work."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.url = url or url_from_environment()
         self._engine = make_engine(self.url)
         self._clock = clock
-        writer = self._engine
-        if self._engine.dialect.name == "sqlite":
-            writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False, autoflush=False)
-        self._writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+        self._reads, self._writes = session_factories(self._engine)
 
     @property
     def engine(self) -> Engine:
@@ -184,8 +171,8 @@ class EscalationStore:
                         facts=facts_json,
                         lookup=lookup_json,
                         ticket_number=number,
-                        summary_customer=_clean(summary_customer),
-                        summary_agent=_clean(summary_agent),
+                        summary_customer=masked(summary_customer),
+                        summary_agent=masked(summary_agent),
                         created_at=now,
                     )
                     session.add(row)
@@ -194,7 +181,7 @@ class EscalationStore:
             except IntegrityError as exc:
                 # Another caller opened the conversation's escalation between our check and our insert;
                 # the next pass finds and returns it.
-                if not _is_unique_violation(exc):
+                if not is_unique_violation(exc):
                     raise
         raise EscalationError(f"could not open an escalation for {conversation_id}")
 
@@ -272,7 +259,7 @@ class EscalationStore:
             now = self._now()
             values: dict[str, Any] = {"status": status, "resolved_at": now}
             if note is not None:
-                values["note"] = _clean(note)
+                values["note"] = masked(note)
             finished = session.execute(
                 update(EscalationRow)
                 .where(EscalationRow.id == escalation_id)

@@ -6,23 +6,21 @@ import base64
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
 from bot.case_store.qr_models import Merchant, MerchantRow, QrCode, QrCodeRow, QrKind, Terminal, TerminalRow
-from bot.case_store.store import CaseStoreError, make_engine, url_from_environment
+from bot.case_store.store import CaseStoreError, make_engine, session_factories, url_from_environment, utc_now
 
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 Resolution = Literal["ok", "unknown", "revoked", "expired"]
-_hasher = PasswordHasher()
 
 
 class MerchantError(CaseStoreError):
@@ -66,16 +64,13 @@ def normalize_token(token: object) -> str | None:
     return token if len(token) == 26 and set(token) <= TOKEN_ALPHABET else None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class MerchantDirectory:
     """The merchant side of the case store."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = make_engine(url or url_from_environment())
-        self._sessions = sessionmaker(self._engine, future=True, expire_on_commit=False)
+        # Writes take SQLite's write lock at BEGIN: a scan reads, then counts.
+        self._sessions = session_factories(self._engine)[1]
         self._clock = clock
 
     def close(self) -> None:
@@ -84,13 +79,13 @@ class MerchantDirectory:
     # --- accounts and terminals (operators, through the CLI) -----------------------------------
 
     def add_merchant(self, merchant_id: str, name: str, login: str, password: str) -> Merchant:
-        if len(password) < 10:
-            raise MerchantError("a password needs at least 10 characters")
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise MerchantError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
         row = MerchantRow(
             merchant_id=merchant_id,
             name=name,
             login=login,
-            password_hash=_hasher.hash(password),
+            password_hash=hash_password(password),
             created_at=self._clock(),
         )
         try:
@@ -118,12 +113,7 @@ class MerchantDirectory:
         """The merchant whose login and password these are, or None."""
         with self._sessions() as session:
             row = session.scalar(select(MerchantRow).where(MerchantRow.login == login))
-            if row is None:
-                _hasher.hash(password)  # as slow as a real check, so timing tells nothing
-                return None
-            try:
-                _hasher.verify(row.password_hash, password)
-            except (VerificationError, InvalidHashError):
+            if not password_matches(row.password_hash if row else None, password):
                 return None
             return Merchant(row.merchant_id, row.name, row.login)
 

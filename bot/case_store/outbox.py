@@ -82,15 +82,11 @@ class Outbox:
 
     def __init__(self, url: str | None = None) -> None:
         # store.py imports this module (record_ticket_changes), so its engine helpers come in late.
-        from bot.case_store.store import make_engine, url_from_environment
+        from bot.case_store.store import make_engine, session_factories, url_from_environment
 
         self.url = url or url_from_environment()
         self._engine = make_engine(self.url)
-        writer = self._engine
-        if self._engine.dialect.name == "sqlite":
-            writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False)
-        self._writes = sessionmaker(writer, future=True, expire_on_commit=False)
+        self._reads, self._writes = session_factories(self._engine)
 
     @property
     def engine(self) -> Engine:

@@ -116,20 +116,31 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _is_unique_violation(exc: IntegrityError) -> bool:
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether a write failed on a unique index (another writer got there first)."""
     original = exc.orig
     if getattr(original, "pgcode", None) == "23505":
         return True
     return "UNIQUE constraint failed" in str(original)
 
 
-def _clean(text: str | None) -> str | None:
+def masked(text: str | None) -> str | None:
     """Free text as it may be stored: card numbers and PINs masked."""
     return None if text is None else redact(text).text
+
+
+def session_factories(engine: Engine) -> tuple[sessionmaker, sessionmaker]:
+    """Sessions for reading and for writing. No autoflush: a unit of work flushes when its changes are
+    complete, so a half-made change never meets the database's constraints. SQLite writers take the
+    write lock at BEGIN (IMMEDIATE), waiting their turn instead of failing halfway."""
+    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
+    reads = sessionmaker(engine, future=True, expire_on_commit=False, autoflush=False)
+    writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+    return reads, writes
 
 
 class CaseStore:
@@ -140,7 +151,7 @@ class CaseStore:
         url: str | None = None,
         *,
         business_timezone: ZoneInfo | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.url = url or url_from_environment()
         self._engine = make_engine(self.url)
@@ -150,13 +161,7 @@ class CaseStore:
             business_timezone = settings().default_timezone
         self._timezone = business_timezone
         self._clock = clock
-        writer = self._engine
-        if self._engine.dialect.name == "sqlite":
-            writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
-        # No autoflush: a unit of work flushes when its changes are complete, so a half-made change
-        # (say, a transaction id set before the status) never meets the database's constraints.
-        self._reads = sessionmaker(self._engine, future=True, expire_on_commit=False, autoflush=False)
-        self._writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
+        self._reads, self._writes = session_factories(self._engine)
         # Every ticket created or changed adds a "ticket.changed" outbox event to the same transaction.
         record_ticket_changes(self._writes)
 
@@ -201,7 +206,7 @@ class CaseStore:
             except IntegrityError as exc:
                 # Another caller opened the transaction's ticket between our check and our insert;
                 # the next pass finds and returns it.
-                if draft.transaction_id is None or not _is_unique_violation(exc):
+                if draft.transaction_id is None or not is_unique_violation(exc):
                     raise
         raise CaseStoreError(f"could not open a ticket for transaction {draft.transaction_id}")
 
@@ -223,7 +228,7 @@ class CaseStore:
                     row = self._insert(session, draft, kind="lookup_pending", status="waiting_for_lookup")
                     return self._snapshot(row)
             except IntegrityError as exc:
-                if not _is_unique_violation(exc):
+                if not is_unique_violation(exc):
                     raise
         raise CaseStoreError(f"could not record a pending lookup for {draft.conversation_id}")
 
@@ -295,7 +300,7 @@ class CaseStore:
                     now = self._now()
                     for field, value in (
                         ("merchant_id", merchant_id),
-                        ("merchant_name", _clean(merchant_name)),
+                        ("merchant_name", masked(merchant_name)),
                         ("terminal_id", terminal_id),
                         ("card_last4", card_last4),
                     ):
@@ -323,7 +328,7 @@ class CaseStore:
                     return self._snapshot(row)
             except IntegrityError as exc:
                 # A ticket for the transaction became active concurrently; the next pass merges into it.
-                if not _is_unique_violation(exc):
+                if not is_unique_violation(exc):
                     raise
         raise CaseStoreError(f"could not complete the lookup of {number}")
 
@@ -381,7 +386,7 @@ class CaseStore:
                 session.flush()
                 return self._snapshot(row)
         except IntegrityError as exc:
-            if _is_unique_violation(exc):
+            if is_unique_violation(exc):
                 raise DuplicateActiveTicket(
                     f"{number}: transaction already has another active ticket; it cannot be reopened"
                 ) from exc
@@ -415,7 +420,7 @@ class CaseStore:
             outcome=outcome,
             transaction_id=transaction_id,
             merchant_id=facts.merchant_id,
-            merchant_name=_clean(facts.merchant_name),
+            merchant_name=masked(facts.merchant_name),
             terminal_id=facts.terminal_id,
             amount=facts.amount,
             currency=facts.currency,
@@ -433,7 +438,7 @@ class CaseStore:
         )
         row.events.append(
             TicketEventRow(
-                at=now, from_status=None, to_status=status, note=_clean(facts.note), actor=facts.actor
+                at=now, from_status=None, to_status=status, note=masked(facts.note), actor=facts.actor
             )
         )
         session.add(row)
@@ -482,7 +487,7 @@ class CaseStore:
     ) -> None:
         row.events.append(
             TicketEventRow(
-                at=now, from_status=row.status, to_status=to_status, note=_clean(note), actor=actor
+                at=now, from_status=row.status, to_status=to_status, note=masked(note), actor=actor
             )
         )
         row.updated_at = now
@@ -518,7 +523,7 @@ class CaseStore:
             "language",
         )
         new = {field: getattr(draft, field) for field in fields}
-        new["merchant_name"] = _clean(draft.merchant_name)
+        new["merchant_name"] = masked(draft.merchant_name)
         changed = [field for field in fields if getattr(row, field) != new[field]]
         if not changed:
             return

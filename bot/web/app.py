@@ -13,9 +13,10 @@ from bot.web.chat import ChatService
 from bot.web.merchant_pages import add_merchant_routes
 from bot.web.origins import origin_allowed
 from bot.web.settings import GatewaySettings
+from bot.web.support import add_support_routes
 
 PAGES = {"/": "page.html", "/demo": "demo.html"}
-FILES = ("widget.js", "widget.css", "merchant.css")
+FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
 
 
@@ -48,8 +49,9 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.content_type and response.content_type.startswith("text/html"):
-            # Only the chat may be framed by the sites that embed it; the merchant pages never are.
-            framers = frozenset() if request.path.startswith("/merchant") else settings.allowed_origins
+            # Only the chat may be framed by the sites that embed it; the staff pages never are.
+            staff = request.path.startswith(("/merchant", "/support"))
+            framers = frozenset() if staff else settings.allowed_origins
             response.headers["Content-Security-Policy"] = _page_policy(request.host, framers)
 
     for route, filename in PAGES.items():
@@ -65,6 +67,7 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         return json({"status": "ok"})
 
     add_merchant_routes(app, settings)
+    add_support_routes(app, settings)
 
     @app.websocket("/ws")
     async def chat_socket(request: Request, ws: object) -> None:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
+from bot.case_store.escalation_models import Escalation
+from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
 from bot.language import LANGUAGES
 from bot.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
@@ -24,7 +26,8 @@ from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.rate_limit import SlidingWindowLimiter
 from bot.web.sessions import ConversationSessions
 from bot.web.settings import GatewaySettings
-from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history
+from bot.web.support import LiveHub, agents_channel, customer_channel
+from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,9 @@ class ChatService:
         self.scans = SlidingWindowLimiter(settings.scans_per_minute)
         self.failed_scans = SlidingWindowLimiter(settings.failed_scans_per_hour, window_seconds=3600)
         self.directory = MerchantDirectory(settings.case_store_url)
+        self.escalations = EscalationStore(settings.case_store_url)
+        # Customers' sockets by conversation, agents' consoles by the conversation they hold.
+        self.hub = LiveHub()
         self._locks: dict[str, asyncio.Lock] = {}
         self._lock_holders: dict[str, int] = {}
         self._answered: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
@@ -86,12 +92,19 @@ class ChatService:
 
     async def serve(self, socket: Socket, address: str) -> None:
         """Run one browser's socket until it closes."""
+        visitor = None
         try:
             visitor = await self._greet(socket, address)
+            if visitor is not None:
+                # An agent's messages reach every open socket of the conversation.
+                self.hub.subscribe(customer_channel(visitor.conversation_id), socket)
             while visitor is not None:
                 await self._handle(socket, visitor, await _receive(socket))
         except Closed:
             return
+        finally:
+            if visitor is not None:
+                self.hub.unsubscribe(customer_channel(visitor.conversation_id), socket)
 
     async def _greet(self, socket: Socket, address: str) -> Visitor | None:
         hello = await _receive(socket, timeout=HELLO_TIMEOUT_SECONDS)
@@ -185,7 +198,12 @@ class ChatService:
         display = frame.get("display")
         if isinstance(display, str) and display.strip() and text.startswith("/"):
             metadata["display"] = redact(display.strip()).text[:MAX_DISPLAY_CHARS]
-        if await self._converse(socket, visitor, client_id, redacted, metadata):
+        held = await self._held_by_agent(visitor.conversation_id)
+        if held is not None:
+            delivered = await self._relay_to_agent(socket, visitor, client_id, redacted, metadata, held)
+        else:
+            delivered = await self._converse(socket, visitor, client_id, redacted, metadata)
+        if delivered:
             ack: dict[str, Any] = {"type": "ack", "id": client_id}
             if redacted != text:
                 ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
@@ -222,6 +240,45 @@ class ChatService:
             if item is not None:
                 await _send(socket, item)
         await _send(socket, {"type": "typing", "on": False})
+        return True
+
+    async def _held_by_agent(self, conversation_id: str) -> Escalation | None:
+        """The conversation's escalation while an agent holds it (the bot is paused then)."""
+        try:
+            escalation = await asyncio.to_thread(self.escalations.open_for, conversation_id)
+        except Exception:  # the case store is down: the bot answers, as before any hand-over
+            logger.exception("escalation of %s unknown", conversation_id)
+            return None
+        return escalation if escalation is not None and escalation.status == "claimed" else None
+
+    async def _relay_to_agent(
+        self,
+        socket: Socket,
+        visitor: Visitor,
+        client_id: str,
+        text: str,
+        metadata: dict[str, Any],
+        escalation: Escalation,
+    ) -> bool:
+        """A message for the agent: recorded in the tracker through Rasa (paused, so it does not
+        answer), then relayed to the agent's console. False if Rasa did not take it."""
+        try:
+            replies = await self._forward(visitor.conversation_id, client_id, text, metadata)
+        except RasaUnavailable as error:
+            logger.warning("message of %s not recorded: %s", visitor.conversation_id, error)
+            await _send(
+                socket, {"type": "retry", "id": client_id, "text": notice("unavailable", visitor.language)}
+            )
+            return False
+        for reply in replies:  # none from a paused bot; whatever comes is still the customer's to see
+            item = bot_item(reply)
+            if item is not None:
+                await _send(socket, item)
+        shown = user_item(text, metadata)["text"]
+        await self.hub.publish(
+            agents_channel(visitor.conversation_id),
+            {"type": "customer", "escalation": escalation.id, "id": client_id, "text": shown},
+        )
         return True
 
     async def _forward(
@@ -264,6 +321,7 @@ class ChatService:
             await asyncio.gather(*self._forwards, return_exceptions=True)
         await self.rasa.close()
         self.directory.close()
+        self.escalations.close()
 
 
 async def _receive(socket: Socket, timeout: float | None = None) -> Any:

@@ -1,5 +1,5 @@
-"""Merchant staff sign-in: a signed session cookie, CSRF tokens derived from it, and a limit on
-failed sign-ins per address."""
+"""Staff sign-in (merchants, support agents): a signed session cookie, CSRF tokens derived from it,
+and a limit on failed sign-ins per address."""
 
 from __future__ import annotations
 
@@ -22,30 +22,31 @@ COOKIE_PATH = "/merchant"
 MAX_COOKIE_CHARS = 400
 
 
-class MerchantSessions:
-    """Stateless sessions: the cookie is the merchant id, a random nonce and the time it was made,
-    signed with the gateway's secret, so every gateway process that shares the secret can check it.
-    Each sign-in gets a new nonce, and so its own CSRF token."""
+class SignedSessions:
+    """Stateless sessions: the cookie is a subject (a merchant id, an agent's login), a random nonce
+    and the time it was made, signed with the gateway's secret, so every gateway process that shares
+    the secret can check it. Each sign-in gets a new nonce, and so its own CSRF token. `purpose`
+    keeps one kind of session from being taken for another."""
 
-    def __init__(self, secret: str, max_age_hours: float) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="merchant-session")
-        self._csrf_key = hashlib.sha256(b"merchant-csrf\0" + secret.encode("utf-8")).digest()
+    def __init__(self, secret: str, max_age_hours: float, *, purpose: str) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt=f"{purpose}-session")
+        self._csrf_key = hashlib.sha256(f"{purpose}-csrf\0".encode() + secret.encode("utf-8")).digest()
         self.max_age_seconds = max(1, round(max_age_hours * 3600))
 
-    def issue(self, merchant_id: str) -> str:
+    def issue(self, subject: str) -> str:
         """A new session's cookie value."""
-        return self._serializer.dumps({"m": merchant_id, "n": secrets.token_urlsafe(12)})
+        return self._serializer.dumps({"m": subject, "n": secrets.token_urlsafe(12)})
 
-    def merchant_of(self, value: object) -> str | None:
-        """The merchant a cookie value names, or None when it is missing, altered or too old."""
+    def subject_of(self, value: object) -> str | None:
+        """Whom a cookie value names, or None when it is missing, altered or too old."""
         if not isinstance(value, str) or not value or len(value) > MAX_COOKIE_CHARS:
             return None
         try:
             payload = self._serializer.loads(value, max_age=self.max_age_seconds)
         except BadData:  # a bad signature, an expired one, or a payload that is not ours
             return None
-        merchant_id = payload.get("m") if isinstance(payload, dict) else None
-        return merchant_id if isinstance(merchant_id, str) and merchant_id else None
+        subject = payload.get("m") if isinstance(payload, dict) else None
+        return subject if isinstance(subject, str) and subject else None
 
     def csrf_token(self, value: str) -> str:
         """The token every form of this session carries: only a page of the session can know it."""
@@ -55,18 +56,40 @@ class MerchantSessions:
         return isinstance(token, str) and hmac.compare_digest(self.csrf_token(value), token)
 
 
-def set_session_cookie(response: HTTPResponse, value: str, *, secure: bool, max_age_seconds: int) -> None:
-    response.cookies[SESSION_COOKIE] = value
-    cookie = response.cookies[SESSION_COOKIE]
-    cookie["path"] = COOKIE_PATH
+class MerchantSessions(SignedSessions):
+    """The merchant pages' sessions: the subject is the merchant id."""
+
+    def __init__(self, secret: str, max_age_hours: float) -> None:
+        super().__init__(secret, max_age_hours, purpose="merchant")
+
+    def merchant_of(self, value: object) -> str | None:
+        """The merchant a cookie value names, or None when it is missing, altered or too old."""
+        return self.subject_of(value)
+
+
+def set_session_cookie(
+    response: HTTPResponse,
+    value: str,
+    *,
+    secure: bool,
+    max_age_seconds: int,
+    name: str = SESSION_COOKIE,
+    path: str = COOKIE_PATH,
+) -> None:
+    """The session cookie: only for its own pages (`path`), never for scripts or other sites."""
+    response.cookies[name] = value
+    cookie = response.cookies[name]
+    cookie["path"] = path
     cookie["max-age"] = max_age_seconds
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["secure"] = secure
 
 
-def clear_session_cookie(response: HTTPResponse, *, secure: bool) -> None:
-    set_session_cookie(response, "", secure=secure, max_age_seconds=0)
+def clear_session_cookie(
+    response: HTTPResponse, *, secure: bool, name: str = SESSION_COOKIE, path: str = COOKIE_PATH
+) -> None:
+    set_session_cookie(response, "", secure=secure, max_age_seconds=0, name=name, path=path)
 
 
 def client_address(request: Request) -> str:

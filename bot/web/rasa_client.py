@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -29,6 +30,21 @@ class RasaClient:
         )
         events = tracker.get("events") if isinstance(tracker, dict) else None
         return events if isinstance(events, list) else []
+
+    async def append(self, sender: str, event: dict[str, Any]) -> None:
+        """Add one event to a conversation's tracker (a pause, a resume, an agent's message)."""
+        body = {"timestamp": time.time(), **event}
+        await self._request(
+            "POST", f"/conversations/{sender}/tracker/events", params={"token": self._token}, json=body
+        )
+
+    async def execute(self, sender: str, action: str) -> list[dict[str, Any]]:
+        """Run one of the bot's actions in a conversation; the messages it sent."""
+        result = await self._request(
+            "POST", f"/conversations/{sender}/execute", params={"token": self._token}, json={"name": action}
+        )
+        messages = result.get("messages") if isinstance(result, dict) else None
+        return messages if isinstance(messages, list) else []
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

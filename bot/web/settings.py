@@ -30,6 +30,12 @@ class GatewaySettings:
     merchant_session_hours: float = 8.0
     merchant_login_failures: int = 10
     merchant_login_window_minutes: float = 15.0
+    # Support console: how long an agent's sign-in lasts, failed sign-ins allowed per address, and
+    # how often the queue is read again for the consoles.
+    agent_session_hours: float = 8.0
+    agent_login_failures: int = 10
+    agent_login_window_minutes: float = 15.0
+    support_poll_seconds: float = 2.0
     # Where phones reach the gateway (what new codes point to); empty: the address a page was asked on.
     public_url: str = ""
 
@@ -53,5 +59,9 @@ class GatewaySettings:
             merchant_session_hours=float(environ.get("GATEWAY_MERCHANT_SESSION_HOURS", "8")),
             merchant_login_failures=int(environ.get("GATEWAY_MERCHANT_LOGIN_FAILURES", "10")),
             merchant_login_window_minutes=float(environ.get("GATEWAY_MERCHANT_LOGIN_WINDOW_MINUTES", "15")),
+            agent_session_hours=float(environ.get("GATEWAY_AGENT_SESSION_HOURS", "8")),
+            agent_login_failures=int(environ.get("GATEWAY_AGENT_LOGIN_FAILURES", "10")),
+            agent_login_window_minutes=float(environ.get("GATEWAY_AGENT_LOGIN_WINDOW_MINUTES", "15")),
+            support_poll_seconds=float(environ.get("GATEWAY_SUPPORT_POLL_SECONDS", "2")),
             public_url=environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/"),
         )

@@ -37,6 +37,17 @@ def user_item(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
     return {"type": "user", "id": client_id if isinstance(client_id, str) else None, "text": shown}
 
 
+def agent_item(event: dict[str, Any]) -> dict[str, Any]:
+    """A support agent's message (a bot event the gateway wrote with metadata from=agent)."""
+    name = (event.get("metadata") or {}).get("agent")
+    text = event.get("text")
+    return {
+        "type": "agent",
+        "text": text if isinstance(text, str) else "",
+        "name": name if isinstance(name, str) else "",
+    }
+
+
 def history(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The conversation as the customer saw it, oldest first, from the tracker's events."""
     items: list[dict[str, Any]] = []
@@ -44,6 +55,8 @@ def history(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = event.get("event")
         if kind == "user" and isinstance(event.get("text"), str) and event["text"] not in GATEWAY_PAYLOADS:
             items.append(user_item(event["text"], event.get("metadata") or {}))
+        elif kind == "bot" and (event.get("metadata") or {}).get("from") == "agent":
+            items.append(agent_item(event))
         elif kind == "bot":
             item = bot_item({"text": event.get("text"), **(event.get("data") or {})})
             if item is not None:

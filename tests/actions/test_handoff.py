@@ -11,7 +11,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff
-from actions.handoff import HandOff
+from actions.handoff import BackToBot, Fallback, HandOff
 from bot.case_store import CaseStore, upgrade
 from bot.case_store.escalations import EscalationStore
 from bot.handoff import HandoffService
@@ -116,3 +116,47 @@ async def test_out_of_hours_the_customer_is_told_when_people_answer(
     assert opening - datetime.now(SHANGHAI) > timedelta(hours=20)
     assert "not at work" in text and f"{opening:%H:%M}" in text and "95588" in text
     assert EscalationStore(case_store_url).waiting()[0].status == "waiting"
+
+
+def _unrecognised(domain, text: str, before: list[str]):
+    tracker = make_tracker(domain, text, intent="nlu_fallback", slots={"language": "en"})
+    earlier = [
+        {"event": "user", "text": t, "parse_data": {"intent": {"name": i, "confidence": 0.3}, "entities": []}}
+        for t, i in (entry.split("|") for entry in before)
+    ]
+    tracker.events[0:0] = earlier
+    return tracker
+
+
+async def test_one_unrecognised_message_is_asked_again(domain, open_support: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _unrecognised(domain, "zxcv qwer", ["hello|greet"])
+    assert await Fallback().run(dispatcher, tracker, domain) == []
+    assert "say it another way" in dispatcher.messages[0]["text"]
+    assert EscalationStore(open_support).waiting() == []
+
+
+async def test_two_unrecognised_messages_in_a_row_bring_in_a_person(domain, open_support: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _unrecognised(domain, "zxcv qwer", ["hello|greet", "asdf jkl|nlu_fallback"])
+    await Fallback().run(dispatcher, tracker, domain)
+    assert "understood you twice" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[-1]["custom"]["outcome"] == "escalated"
+    [escalation] = EscalationStore(open_support).waiting()
+    assert escalation.reason == "repeated_failures" and escalation.language == "en"
+
+
+async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(domain) -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"language": "en", "ticket_number": "ES-20261126-0007", "case_outcome": "escalated"}
+    tracker = make_tracker(domain, "thanks", intent="thank", slots=slots)
+    events = await BackToBot().run(dispatcher, tracker, domain)
+    assert (
+        "I'm back" in dispatcher.messages[0]["text"] and "ES-20261126-0007" in dispatcher.messages[0]["text"]
+    )
+    assert events == [{"event": "slot", "name": "case_outcome", "value": None, "timestamp": None}]
+    chinese = CollectingDispatcher()
+    await BackToBot().run(
+        chinese, make_tracker(domain, "谢谢", intent="thank", slots={"language": "zh"}), domain
+    )
+    assert "我回来了" in chinese.messages[0]["text"] and "工单" not in chinese.messages[0]["text"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from benchmarks.chromium import chromium_path, launch
 from bot.case_store.merchants import MerchantDirectory
 from bot.processes import AssistantProcesses
 
@@ -71,3 +74,15 @@ def merchants(assistant: Client) -> Iterator[MerchantDirectory]:
         directory.add_terminal(found["merchant_id"], found["terminal_id"])
     yield directory
     directory.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for the browser tests of one module (its Playwright loop must not
+    outlive the module: async tests elsewhere need the thread's event loop)."""
+    if not Path(chromium_path()).exists():
+        pytest.fail(f"Debian's chromium is missing at {chromium_path()}: scripts/test.sh installs it as root")
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()

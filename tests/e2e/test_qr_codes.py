@@ -4,19 +4,16 @@ Chromium on a phone, and a complaint completed in which the bot never asks for w
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from benchmarks.chromium import chromium_path, launch
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
 from bot.qr.codes import landing_url, png
@@ -41,16 +38,6 @@ NEVER_ASKED_BY_COUNTER_CODE = [
     *asked("utter_ask_amount"),
     *asked("utter_ask_transaction_time"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(chromium_path()).exists():
-        pytest.fail(f"Debian's chromium is missing at {chromium_path()}: scripts/test.sh installs it as root")
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def decoded(image: bytes) -> str:

@@ -1,4 +1,4 @@
-/* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: see the gateway (bot/web). */
+/* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: docs/widget-protocol.md. */
 (function () {
   'use strict';
   if (document.getElementById('cb-chat')) return;
@@ -312,6 +312,11 @@
       setMark(e);
     } else if (e.k === 'n') {
       el = rich(h('div', 'msg msg-notice'), e.text);
+    } else if (e.k === 'a') {
+      // A person wrote this: say so, visibly. Text only (textContent), never markup.
+      el = h('div', 'msg msg-bot msg-agent');
+      el.appendChild(h('span', 'mark agent-label', '人工客服 · Support agent ' + e.name));
+      el.appendChild(h('div', 'bubble', e.text));
     } else {
       const m = e.m;
       el = h('div', 'msg msg-bot');
@@ -377,6 +382,7 @@
   };
 
   const hasContent = (m) => !!(m.text || isCase(m.custom) || (Array.isArray(m.buttons) && m.buttons.length));
+  const agentEntry = (x) => ({ k: 'a', text: String(x.text || ''), name: String(x.name || '') });
   const botMsg = (m) => {
     if (!hasContent(m)) return false;
     add({ k: 'b', m: m, used: false, chosen: -1 });
@@ -540,7 +546,7 @@
     saveOutbox();
     // Notices since the last welcome stay where they were: after the n-th user/bot message.
     const carry = {};
-    const keyer = () => { const c = { u: 0, b: 0 }; return (e) => e.k + c[e.k]++; };
+    const keyer = () => { const c = { u: 0, b: 0, a: 0 }; return (e) => e.k + c[e.k]++; };
     let key = keyer(), last = '';
     entries.forEach((e) => {
       if (e.k !== 'n') last = key(e);
@@ -560,6 +566,7 @@
       if (!x) return;
       if (x.type === 'user') put({ k: 'u', id: x.id, text: String(x.display || x.text || '') });
       else if (x.type === 'bot' && hasContent(x)) put({ k: 'b', m: x, used: false, chosen: -1 });
+      else if (x.type === 'agent' && x.text) put(agentEntry(x));
     });
     outbox.forEach((x) => put({ k: 'u', id: x.id, text: x.display || x.text, display: x.display, pending: true }));
     Object.keys(carry).forEach((k) => carry[k].forEach((n) => entries.push(n)));
@@ -591,6 +598,11 @@
     } else if (f.type === 'bot') {
       typing.hidden = true;
       if (botMsg(f) && !isOpen) { unread++; labelLauncher(); }
+    } else if (f.type === 'agent') {
+      if (f.text) {
+        add(agentEntry(f));
+        if (!isOpen) { unread++; labelLauncher(); }
+      }
     } else if (f.type === 'ack') {
       dropFromOutbox(f.id);
       attempt = 0;

@@ -1,0 +1,60 @@
+"""The loop of the background jobs (lookup retries, webhook delivery): rounds until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger(__name__)
+
+
+async def run_rounds(
+    do_round: Callable[[], Awaitable[bool]], *, once: bool, interval: float, what: str
+) -> int:
+    """Run `do_round` every `interval` seconds until SIGTERM or Ctrl-C (or once); the exit status.
+
+    `do_round` returns True when more work is due at once. A failing round is logged and the loop goes
+    on (a database or network hiccup must not end the job); the first signal lets the round in progress
+    finish, a second one stops at once.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    main_task = asyncio.current_task()
+
+    def on_signal(name: str) -> None:
+        if stop.is_set():
+            logger.warning("%s again: stopping now", name)
+            if main_task is not None:
+                main_task.cancel()
+            return
+        logger.info("%s: stopping after the round in progress", name)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signal.Signals(signum).name)
+    status = 0
+    try:
+        while not stop.is_set():
+            again = False
+            try:
+                again = await do_round()
+            except Exception:
+                logger.exception("%s round failed", what)
+                if once:
+                    status = 1
+            if once:
+                break
+            if again:
+                continue
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+    except asyncio.CancelledError:
+        logger.warning("stopped in the middle of a round")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    logger.info("stopped")
+    return status

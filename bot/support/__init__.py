@@ -1,0 +1,1 @@
+"""Operators' commands for the support console (`python -m bot.support`)."""

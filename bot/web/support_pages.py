@@ -1,0 +1,111 @@
+"""The support console's server-rendered pages: the sign-in form and the console's frame.
+
+Everything live (the queue, a conversation) is drawn by static/console.js from the console's JSON
+API and socket; the page policy allows no inline script or style, so data for the script travels
+in data- attributes and the look is in static/merchant.css (shared base) and static/console.css.
+"""
+
+from __future__ import annotations
+
+from bot.web.merchant_pages import bi, csrf_field, e, problems_box
+
+LOGIN_PATH = "/support/login"
+HOME_PATH = "/support"
+MAX_LOGIN_CHARS = 64
+MAX_PASSWORD_CHARS = 256
+
+
+def document(
+    title: str, main: str, *, header: str = "", body_attributes: str = "", script: bool = False
+) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="robots" content="noindex, nofollow">\n'
+        f"<title>{e(title)}</title>\n"
+        '<link rel="stylesheet" href="/merchant.css">\n<link rel="stylesheet" href="/console.css">\n'
+        + ('<script src="/console.js" defer></script>\n' if script else "")
+        + f'</head>\n<body{body_attributes}>\n{header}<main class="wrap console-wrap">\n{main}\n</main>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signed_out: bool = False) -> str:
+    alert = problems_box([problem] if problem else [])
+    done = (
+        f'<p class="notice" role="status">{bi("已退出。", "You have signed out.")}</p>' if signed_out else ""
+    )
+    main = f"""<section class="card narrow login">
+<h1>{bi("客服登录", "Support sign-in")}</h1>
+{done}{alert}
+<form method="post" action="{LOGIN_PATH}" class="stack">
+<label for="login">{bi("登录名", "Sign-in name")}</label>
+<input id="login" name="login" value="{e(login)}" maxlength="{MAX_LOGIN_CHARS}" autocomplete="username"
+ autocapitalize="none" spellcheck="false" required{" autofocus" if not login else ""}>
+<label for="password">{bi("密码", "Password")}</label>
+<input id="password" name="password" type="password" maxlength="{MAX_PASSWORD_CHARS}"
+ autocomplete="current-password" required{" autofocus" if login else ""}>
+<button type="submit" class="button primary wide">{bi("登录", "Sign in")}</button>
+</form>
+</section>"""  # fmt: skip
+    return document("客服登录 · Support sign-in", main)
+
+
+def console_page(display_name: str, login: str, csrf: str) -> str:
+    sign_out = (
+        f'<form method="post" action="/support/logout" class="inline">{csrf_field(csrf)}'
+        f'<button type="submit" class="button ghost">{bi("退出", "Sign out")}</button></form>'
+    )
+    header = (
+        '<header class="bar"><div class="bar-in">'
+        f'<a class="brand" href="{HOME_PATH}">{bi("客服工作台", "Support console")}</a>'
+        f'<span class="who agent-name">{e(display_name)}</span>{sign_out}</div></header>\n'
+    )
+    main = f"""<p class="status-line" id="console-status" role="status"></p>
+<div class="console">
+<section class="card queue" aria-labelledby="queue-title">
+<h2 id="queue-title">{bi("等待中的会话", "Waiting conversations")}</h2>
+<p class="hint empty" id="queue-empty">{bi("现在没有等待的会话。", "Nobody is waiting.")}</p>
+<ol class="queue-list" id="queue"></ol>
+<h2>{bi("我接手的会话", "Mine")}</h2>
+<ol class="queue-list" id="mine"></ol>
+</section>
+<section class="card conversation" id="conversation" hidden aria-labelledby="conversation-title">
+<h2 id="conversation-title"></h2>
+<div class="summary" id="summary"></div>
+<ol class="transcript" id="transcript" aria-live="polite"></ol>
+<form class="reply" id="reply-form">
+<label for="reply">{bi("回复客户", "Reply to the customer")}</label>
+<textarea id="reply" rows="3" maxlength="2000" required></textarea>
+<button type="submit" class="button primary">{bi("发送", "Send")}</button>
+</form>
+<form class="ticket-form" id="ticket-form">
+<h3>{bi("工单", "Ticket")} <span id="ticket-number"></span></h3>
+<label for="ticket-status">{bi("状态", "Status")}</label>
+<select id="ticket-status">
+<option value="">{bi("不变", "Unchanged")}</option>
+<option value="in_progress">in_progress · 处理中</option>
+<option value="open">open · 待处理</option>
+<option value="resolved">resolved · 已解决</option>
+<option value="closed">closed · 已关闭</option>
+</select>
+<label for="ticket-note">{bi("备注", "Note")}</label>
+<input id="ticket-note" maxlength="1000">
+<button type="submit" class="button">{bi("更新工单", "Update ticket")}</button>
+</form>
+<form class="finish-form" id="finish-form">
+<label for="finish-note">{bi("处理结论", "Resolution note")}</label>
+<input id="finish-note" maxlength="1000">
+<div class="actions">
+<button type="submit" class="button primary" id="resolve" value="resolve">
+{bi("解决并交还机器人", "Resolve, back to bot")}</button>
+<button type="submit" class="button" id="hand-back" value="hand_back">
+{bi("直接交还机器人", "Hand back to bot")}</button>
+</div>
+</form>
+</section>
+</div>"""  # fmt: skip
+    body = f' class="page support" data-csrf="{e(csrf)}" data-agent="{e(login)}"'
+    return document(
+        f"{display_name} · 客服工作台 Support", main, header=header, body_attributes=body, script=True
+    )
