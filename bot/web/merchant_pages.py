@@ -32,24 +32,25 @@ from bot.config import settings as bot_settings
 from bot.qr.codes import landing_url, png, svg
 from bot.qr.counter_codes import counter_code_hours, parse_local_time
 from bot.qr.poster import NoChineseFont, poster_png, poster_svg
-from bot.web.merchant_auth import (
+from bot.web.settings import GatewaySettings
+from bot.web.staff_auth import (
+    COOKIE_PATH,
+    MAX_LOGIN_CHARS,
+    MAX_PASSWORD_CHARS,
+    NO_STORE,
     SESSION_COOKIE,
     MerchantSessions,
     SignInGuard,
+    StaffDoor,
     clear_session_cookie,
-    client_address,
     same_origin,
-    set_session_cookie,
+    secure,
 )
-from bot.web.settings import GatewaySettings
 
 LOGIN_PATH = "/merchant/login"
 HOME_PATH = "/merchant"
-MAX_LOGIN_CHARS = 64
-MAX_PASSWORD_CHARS = 256  # argon2 hashes whatever it is given: no megabyte passwords
 MAX_COUNTER_HOURS = 168.0
 CODE_IMAGE_SCALE = 10
-NO_STORE = {"Cache-Control": "no-store"}
 _AMOUNT = re.compile(r"\d{1,10}(?:\.\d{1,2})?")
 _TOO_PRECISE = re.compile(r"\d+\.\d{3,}")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -451,9 +452,6 @@ def add_merchant_routes(app: Sanic, settings: GatewaySettings) -> None:
     def base_url(request: Request) -> str:
         return settings.public_url or f"{request.scheme}://{request.host}"
 
-    def secure(request: Request) -> bool:
-        return request.scheme == "https"
-
     def signed_in(handler: Handler) -> Handler:
         """Only for a signed-in merchant; a form posted to it must carry the session's CSRF token."""
 
@@ -513,41 +511,26 @@ def add_merchant_routes(app: Sanic, settings: GatewaySettings) -> None:
         notice = bi("已退出。", "You have signed out.") if request.args.get("done") == "out" else ""
         return html_response(login_page(notice_html=notice), headers=NO_STORE)
 
+    async def merchant_id_of(login: str, password: str) -> str | None:
+        merchant = await asyncio.to_thread(app.ctx.merchant_directory.sign_in, login, password)
+        return merchant.merchant_id if merchant else None
+
+    door = StaffDoor(
+        home_path=HOME_PATH,
+        cookie_name=SESSION_COOKIE,
+        cookie_path=COOKIE_PATH,
+        sessions=sessions,
+        guard=guard,
+        check=merchant_id_of,
+        login_page=login_page,
+        refuse=lambda: message_page(
+            403, "请从本站登录。", "Please sign in on this site's own page.", link=LOGIN_PATH
+        ),
+    )
+
     @app.post(LOGIN_PATH)
     async def merchant_login(request: Request) -> HTTPResponse:
-        if not same_origin(request):
-            return message_page(
-                403, "请从本站登录。", "Please sign in on this site's own page.", link=LOGIN_PATH
-            )
-        login = (request.form.get("login") or "").strip()
-        password = request.form.get("password") or ""
-        address = client_address(request)
-        async with guard.turn(address) as may_try:
-            if not may_try:
-                minutes = math.ceil(guard.window_seconds / 60)
-                problem = (
-                    f"登录失败次数过多，请 {minutes} 分钟后再试。",
-                    f"Too many failed sign-ins: please try again in {minutes} minutes.",
-                )
-                page = login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
-                headers = {**NO_STORE, "Retry-After": str(math.ceil(guard.window_seconds))}
-                return html_response(page, status=429, headers=headers)
-            merchant = None
-            if 0 < len(login) <= MAX_LOGIN_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
-                merchant = await call(request, "sign_in", login, password)
-            if merchant is None:
-                guard.failed(address)
-                problem = ("登录名或密码不对。", "The sign-in name or password is wrong.")
-                page = login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
-                return html_response(page, status=403, headers=NO_STORE)
-        response = redirect(HOME_PATH, status=303, headers=NO_STORE)
-        set_session_cookie(
-            response,
-            sessions.issue(merchant.merchant_id),
-            secure=secure(request),
-            max_age_seconds=sessions.max_age_seconds,
-        )
-        return response
+        return await door.sign_in(request)
 
     @app.post("/merchant/logout")
     @signed_in

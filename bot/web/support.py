@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from functools import wraps
@@ -46,18 +45,19 @@ from bot.case_store.escalations import (
 )
 from bot.case_store.models import STATUSES
 from bot.redaction import redact
-from bot.web.merchant_auth import (
-    SignedSessions,
-    SignInGuard,
-    clear_session_cookie,
-    client_address,
-    same_origin,
-    set_session_cookie,
-)
 from bot.web.merchant_pages import message_page
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.settings import GatewaySettings
-from bot.web.support_pages import HOME_PATH, LOGIN_PATH, MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS, console_page
+from bot.web.staff_auth import (
+    NO_STORE,
+    SignedSessions,
+    SignInGuard,
+    StaffDoor,
+    clear_session_cookie,
+    same_origin,
+    secure,
+)
+from bot.web.support_pages import HOME_PATH, LOGIN_PATH, console_page
 from bot.web.support_pages import login_page as support_login_page
 from bot.web.transcript import bot_item, history
 
@@ -67,7 +67,6 @@ SESSION_COOKIE = "agent_session"
 COOKIE_PATH = "/support"
 SOCKET_PATH = "/support/ws"
 CSRF_HEADER = "x-csrf-token"
-NO_STORE = {"Cache-Control": "no-store"}
 MAX_AGENT_MESSAGE_CHARS = 2000
 MAX_NOTE_CHARS = 1000
 QUEUE_CHANNEL = "queue"
@@ -303,9 +302,6 @@ def add_support_routes(app: Sanic, settings: GatewaySettings) -> None:
     def service(request: Request) -> SupportService:
         return request.app.ctx.support
 
-    def secure(request: Request) -> bool:
-        return request.scheme == "https"
-
     async def agent_of(request: Request) -> Agent | None:
         login = sessions.subject_of(request.cookies.get(SESSION_COOKIE))
         if login is None:
@@ -378,43 +374,26 @@ def add_support_routes(app: Sanic, settings: GatewaySettings) -> None:
         page = support_login_page(signed_out=request.args.get("done") == "out")
         return html_response(page, headers=NO_STORE)
 
+    async def agent_login_of(login: str, password: str) -> str | None:
+        agent = await asyncio.to_thread(app.ctx.support.agents.sign_in, login, password)
+        return agent.login if agent else None
+
+    door = StaffDoor(
+        home_path=HOME_PATH,
+        cookie_name=SESSION_COOKIE,
+        cookie_path=COOKIE_PATH,
+        sessions=sessions,
+        guard=guard,
+        check=agent_login_of,
+        login_page=support_login_page,
+        refuse=lambda: message_page(
+            403, "请从本站登录。", "Please sign in on this site's own page.", link=LOGIN_PATH
+        ),
+    )
+
     @app.post(LOGIN_PATH)
     async def support_login(request: Request) -> HTTPResponse:
-        if not same_origin(request):
-            return message_page(
-                403, "请从本站登录。", "Please sign in on this site's own page.", link=LOGIN_PATH
-            )
-        login = (request.form.get("login") or "").strip()
-        password = request.form.get("password") or ""
-        address = client_address(request)
-        async with guard.turn(address) as may_try:
-            if not may_try:
-                minutes = math.ceil(guard.window_seconds / 60)
-                problem = (
-                    f"登录失败次数过多，请 {minutes} 分钟后再试。",
-                    f"Too many failed sign-ins: please try again in {minutes} minutes.",
-                )
-                page = support_login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
-                headers = {**NO_STORE, "Retry-After": str(math.ceil(guard.window_seconds))}
-                return html_response(page, status=429, headers=headers)
-            agent = None
-            if 0 < len(login) <= MAX_LOGIN_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
-                agent = await asyncio.to_thread(service(request).agents.sign_in, login, password)
-            if agent is None:
-                guard.failed(address)
-                problem = ("登录名或密码不对。", "The sign-in name or password is wrong.")
-                page = support_login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
-                return html_response(page, status=403, headers=NO_STORE)
-        response = redirect(HOME_PATH, status=303, headers=NO_STORE)
-        set_session_cookie(
-            response,
-            sessions.issue(agent.login),
-            secure=secure(request),
-            max_age_seconds=sessions.max_age_seconds,
-            name=SESSION_COOKIE,
-            path=COOKIE_PATH,
-        )
-        return response
+        return await door.sign_in(request)
 
     @app.post("/support/logout")
     @signed_in_page

@@ -8,11 +8,10 @@ in data- attributes and the look is in static/merchant.css (shared base) and sta
 from __future__ import annotations
 
 from bot.web.merchant_pages import bi, csrf_field, e, problems_box
+from bot.web.staff_auth import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
 
 LOGIN_PATH = "/support/login"
 HOME_PATH = "/support"
-MAX_LOGIN_CHARS = 64
-MAX_PASSWORD_CHARS = 256
 
 
 def document(

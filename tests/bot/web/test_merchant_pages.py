@@ -28,7 +28,7 @@ from sqlalchemy import create_engine, text
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
 from bot.processes import free_port
-from bot.web.merchant_auth import SESSION_COOKIE
+from bot.web.staff_auth import SESSION_COOKIE
 
 SECRET = "merchant-pages-test-secret"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

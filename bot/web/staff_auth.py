@@ -6,20 +6,26 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import math
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
+from sanic.response import html as html_response
 
 from bot.web.rate_limit import SlidingWindowLimiter
 
 SESSION_COOKIE = "merchant_session"
 COOKIE_PATH = "/merchant"
 MAX_COOKIE_CHARS = 400
+MAX_LOGIN_CHARS = 64
+MAX_PASSWORD_CHARS = 256  # argon2 hashes whatever it is given: no megabyte passwords
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 class SignedSessions:
@@ -139,3 +145,60 @@ class SignInGuard:
 
     def failed(self, address: str) -> None:
         self.failures.allow(address)
+
+
+def secure(request: Request) -> bool:
+    return request.scheme == "https"
+
+
+@dataclass(frozen=True)
+class StaffDoor:
+    """How one kind of staff (merchants, support agents) signs in: pages, cookie, checks."""
+
+    home_path: str
+    cookie_name: str
+    cookie_path: str
+    sessions: SignedSessions
+    guard: SignInGuard
+    # (login, password) -> the session's subject (merchant id, agent login), or None
+    check: Callable[[str, str], Awaitable[str | None]]
+    # (login typed, problem as (zh, en) or None) -> the sign-in page
+    login_page: Callable[..., str]
+    # the answer to a sign-in form posted from another site's page
+    refuse: Callable[[], HTTPResponse]
+
+    async def sign_in(self, request: Request) -> HTTPResponse:
+        """Check a posted sign-in form: a session cookie and the home page, or the form again."""
+        if not same_origin(request):
+            return self.refuse()
+        login = (request.form.get("login") or "").strip()
+        password = request.form.get("password") or ""
+        address = client_address(request)
+        async with self.guard.turn(address) as may_try:
+            if not may_try:
+                minutes = math.ceil(self.guard.window_seconds / 60)
+                problem = (
+                    f"登录失败次数过多，请 {minutes} 分钟后再试。",
+                    f"Too many failed sign-ins: please try again in {minutes} minutes.",
+                )
+                page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
+                headers = {**NO_STORE, "Retry-After": str(math.ceil(self.guard.window_seconds))}
+                return html_response(page, status=429, headers=headers)
+            subject = None
+            if 0 < len(login) <= MAX_LOGIN_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
+                subject = await self.check(login, password)
+            if subject is None:
+                self.guard.failed(address)
+                problem = ("登录名或密码不对。", "The sign-in name or password is wrong.")
+                page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
+                return html_response(page, status=403, headers=NO_STORE)
+        response = redirect(self.home_path, status=303, headers=NO_STORE)
+        set_session_cookie(
+            response,
+            self.sessions.issue(subject),
+            secure=secure(request),
+            max_age_seconds=self.sessions.max_age_seconds,
+            name=self.cookie_name,
+            path=self.cookie_path,
+        )
+        return response
