@@ -12,7 +12,7 @@ import pytest
 import yaml
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
@@ -70,6 +70,8 @@ def test_a_printed_terminal_code_opens_a_chat_that_never_asks_for_the_terminal(
     widget = Widget(context.new_page()).open(url)
     greeting = widget.wait_for_reply(0)
     assert transaction["merchant_name"] in greeting and "终端号" in greeting
+    # The widget's own welcome asks for the terminal ID: a scanned code's chat opens with the shop's.
+    expect(widget.page.locator("#cb-chat .intro")).to_be_hidden()
     widget.screenshot("zh-terminal-code-greeting")
     when = datetime.fromisoformat(transaction["created_at"]).astimezone(SHANGHAI)
     assert "什么时候" in widget.say("刷卡的时候机器显示交易失败，但是钱被扣了")

@@ -188,6 +188,7 @@
   attr(statusEl, 'role', 'status');
   const scroller = h('div', 'scroll');
   const intro = h('p', 'intro');
+  intro.hidden = !!qrToken; // a scanned code's conversation opens with the shop's own greeting
   const log = h('div', 'log');
   attr(log, 'role', 'log');
   attr(log, 'aria-live', 'polite');
