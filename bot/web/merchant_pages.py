@@ -230,6 +230,20 @@ def message_page(status: int, zh: str, en: str, *, link: str = HOME_PATH) -> HTT
     return html_response(document(f"{zh} · {en}", main), status=status, headers=NO_STORE)
 
 
+def sign_in_form(action: str, login: str) -> str:
+    """The staff sign-in form (merchants, support agents); the password field has focus after a
+    failed try, when the login is already filled in."""
+    return f"""<form method="post" action="{e(action)}" class="stack">
+<label for="login">{bi("登录名", "Sign-in name")}</label>
+<input id="login" name="login" value="{e(login)}" maxlength="{MAX_LOGIN_CHARS}" autocomplete="username"
+ autocapitalize="none" spellcheck="false" required{" autofocus" if not login else ""}>
+<label for="password">{bi("密码", "Password")}</label>
+<input id="password" name="password" type="password" maxlength="{MAX_PASSWORD_CHARS}"
+ autocomplete="current-password" required{" autofocus" if login else ""}>
+<button type="submit" class="button primary wide">{bi("登录", "Sign in")}</button>
+</form>"""  # fmt: skip
+
+
 def login_page(*, login: str = "", problem: tuple[str, str] | None = None, notice_html: str = "") -> str:
     alert = problems_box([problem] if problem else [])
     done = f'<p class="notice" role="status">{notice_html}</p>' if notice_html else ""
@@ -238,15 +252,7 @@ def login_page(*, login: str = "", problem: tuple[str, str] | None = None, notic
 <p class="hint">{bi("管理收银台二维码，为付款失败的顾客生成现场求助码。",
                     "Manage your terminals' QR codes and make counter codes for failed payments.")}</p>
 {done}{alert}
-<form method="post" action="{LOGIN_PATH}" class="stack">
-<label for="login">{bi("登录名", "Sign-in name")}</label>
-<input id="login" name="login" value="{e(login)}" maxlength="{MAX_LOGIN_CHARS}" autocomplete="username"
- autocapitalize="none" spellcheck="false" required{" autofocus" if not login else ""}>
-<label for="password">{bi("密码", "Password")}</label>
-<input id="password" name="password" type="password" maxlength="{MAX_PASSWORD_CHARS}"
- autocomplete="current-password" required{" autofocus" if login else ""}>
-<button type="submit" class="button primary wide">{bi("登录", "Sign in")}</button>
-</form>
+{sign_in_form(LOGIN_PATH, login)}
 </section>"""  # fmt: skip
     return document("商户登录 · Merchant sign-in", main)
 

@@ -7,8 +7,7 @@ in data- attributes and the look is in static/merchant.css (shared base) and sta
 
 from __future__ import annotations
 
-from bot.web.merchant_pages import bi, csrf_field, e, problems_box
-from bot.web.staff_auth import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
+from bot.web.merchant_pages import bi, csrf_field, e, problems_box, sign_in_form
 
 LOGIN_PATH = "/support/login"
 HOME_PATH = "/support"
@@ -37,15 +36,7 @@ def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signe
     main = f"""<section class="card narrow login">
 <h1>{bi("客服登录", "Support sign-in")}</h1>
 {done}{alert}
-<form method="post" action="{LOGIN_PATH}" class="stack">
-<label for="login">{bi("登录名", "Sign-in name")}</label>
-<input id="login" name="login" value="{e(login)}" maxlength="{MAX_LOGIN_CHARS}" autocomplete="username"
- autocapitalize="none" spellcheck="false" required{" autofocus" if not login else ""}>
-<label for="password">{bi("密码", "Password")}</label>
-<input id="password" name="password" type="password" maxlength="{MAX_PASSWORD_CHARS}"
- autocomplete="current-password" required{" autofocus" if login else ""}>
-<button type="submit" class="button primary wide">{bi("登录", "Sign in")}</button>
-</form>
+{sign_in_form(LOGIN_PATH, login)}
 </section>"""  # fmt: skip
     return document("客服登录 · Support sign-in", main)
 

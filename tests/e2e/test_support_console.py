@@ -9,11 +9,9 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,9 +21,8 @@ import websockets
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from bot.config import PROJECT_ROOT
-from bot.processes import free_port
 from bot.web.support import SESSION_COOKIE
-from tests.bot.web.test_merchant_pages import SECRET, Gateway, stop_gateway
+from tests.bot.web.test_merchant_pages import Gateway, start_gateway, stop_gateway
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
@@ -71,50 +68,18 @@ def escalations(case_store_url: str) -> Iterator[list[int]]:
     yield ids
 
 
-def start_gateway(workdir: Path, case_store_url: str, assistant: Client) -> Gateway:
-    """A gateway process with its own case store, talking to the session's rasa server."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        GATEWAY_PORT=str(port),
-        GATEWAY_SECRET=SECRET,
-        GATEWAY_SUPPORT_POLL_SECONDS="0.3",
-        CASE_STORE_URL=case_store_url,
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        RASA_URL=assistant.processes.base_url,
-        RASA_TOKEN=assistant.processes.token,
-    )
-    log = workdir / "gateway.log"
-    with open(log, "ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.web"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    gateway = Gateway(f"http://127.0.0.1:{port}", port, process, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the gateway exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{gateway.url}/health", timeout=2).status_code == 200:
-                return gateway
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_gateway(gateway)
-    raise TimeoutError(f"the gateway did not answer:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def gateway(
     tmp_path_factory: pytest.TempPathFactory, case_store_url: str, assistant: Client, escalations: list[int]
 ) -> Iterator[Gateway]:
-    started = start_gateway(tmp_path_factory.mktemp("support-gateway"), case_store_url, assistant)
+    started = start_gateway(
+        tmp_path_factory.mktemp("support-gateway"),
+        case_store_url,
+        "support-gateway",
+        GATEWAY_SUPPORT_POLL_SECONDS="0.3",
+        RASA_URL=assistant.processes.base_url,
+        RASA_TOKEN=assistant.processes.token,
+    )
     yield started
     stop_gateway(started)
 

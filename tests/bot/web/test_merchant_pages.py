@@ -66,8 +66,8 @@ def start_gateway(workdir: Path, case_store_url: str, name: str, **overrides: st
         CASE_STORE_URL=case_store_url,
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         RASA_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: these pages need no Rasa
-        **overrides,
     )
+    env.update(overrides)
     log = workdir / f"{name}.log"
     with open(log, "ab") as output:
         process = subprocess.Popen(
