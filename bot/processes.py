@@ -1,8 +1,14 @@
-"""Starts the gateway, rasa server, action server and sandbox as child processes (tests, benchmarks)."""
+"""Starts the gateway, rasa server, action server and sandbox as child processes (tests, benchmarks).
+
+In the local profile: one of each, with SQLite files in a work directory. In the production profile:
+`copies` gateways, rasa servers and action servers, on a PostgreSQL database and a Redis key prefix
+of their own (ProductionStores), dropped again by `stop`.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -10,10 +16,18 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+import sqlalchemy as sa
 
 from bot.config import PROJECT_ROOT
+from bot.profile import LOCAL, PRODUCTION
+
+# Where the production profile's tests and benchmarks find PostgreSQL (any database the user may
+# create databases from) and Redis; these machines run both on loopback.
+TEST_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:
@@ -23,41 +37,168 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _free_ports(count: int) -> list[int]:
+    return [free_port() for _ in range(count)]
+
+
+@dataclass
+class ProductionStores:
+    """A PostgreSQL database (tracker and case store) and a Redis key prefix for one run."""
+
+    postgres_url: str = TEST_POSTGRES_URL
+    redis_url: str = TEST_REDIS_URL
+    name: str = field(default_factory=lambda: f"cbot{secrets.token_hex(6)}")
+
+    @property
+    def database_url(self) -> str:
+        return str(sa.engine.make_url(self.postgres_url).set(database=self.name))
+
+    def create(self) -> None:
+        try:
+            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+            admin.dispose()
+        except sa.exc.OperationalError as error:
+            raise RuntimeError(
+                f"PostgreSQL is not reachable at {self.postgres_url} (set TEST_POSTGRES_URL): {error}"
+            ) from error
+        import redis
+
+        try:
+            redis.Redis.from_url(self.redis_url).ping()
+        except redis.RedisError as error:
+            raise RuntimeError(
+                f"Redis is not reachable at {self.redis_url} (set TEST_REDIS_URL): {error}"
+            ) from error
+
+    def drop(self) -> None:
+        admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        admin.dispose()
+        import redis
+
+        client = redis.Redis.from_url(self.redis_url)
+        keys = list(client.scan_iter(match=f"{self.name}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+    def environment(self) -> dict[str, str]:
+        redis_parts = urlsplit(self.redis_url)
+        return {
+            "TRACKER_STORE_URL": self.database_url,
+            "CASE_STORE_URL": self.database_url,
+            "LOCK_STORE_HOST": redis_parts.hostname or "127.0.0.1",
+            "LOCK_STORE_PORT": str(redis_parts.port or 6379),
+            "LOCK_STORE_DB": redis_parts.path.strip("/") or "0",
+            "LOCK_STORE_PASSWORD": redis_parts.password or "",
+            "LOCK_STORE_KEY_PREFIX": self.name,
+            "GATEWAY_REDIS_URL": self.redis_url,
+            "GATEWAY_REDIS_PREFIX": self.name,
+        }
+
+
 @dataclass
 class AssistantProcesses:
-    """The gateway, a rasa server, an action server and the sandbox on loopback, with their own stores."""
+    """Gateways, rasa servers, action servers and the sandbox on loopback, with their own stores."""
 
     workdir: Path
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
-    token: str = "test-token"
-    rasa_port: int = field(default_factory=free_port)
-    action_port: int = field(default_factory=free_port)
-    sandbox_port: int = field(default_factory=free_port)
-    gateway_port: int = field(default_factory=free_port)
-    gateway_secret: str = "test-gateway-secret"
+    profile: str = LOCAL
+    # How many gateways, rasa servers and action servers (the production profile runs two).
+    copies: int = 1
     # Overrides for the gateway's settings (GATEWAY_* variables), e.g. its rate limits.
     gateway_environment: dict[str, str] = field(default_factory=dict)
+    stores: ProductionStores | None = None
+    # Secrets: fresh ones in the production profile, which refuses the local defaults.
+    token: str = ""
+    gateway_secret: str = ""
+    sandbox_key: str = ""
+    rasa_ports: list[int] = field(default_factory=list)
+    action_ports: list[int] = field(default_factory=list)
+    gateway_ports: list[int] = field(default_factory=list)
+    sandbox_port: int = field(default_factory=free_port)
     _children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    @property
-    def tracker_db(self) -> Path:
-        return self.workdir / "tracker.db"
+    def __post_init__(self) -> None:
+        self.rasa_ports = self.rasa_ports or _free_ports(self.copies)
+        self.action_ports = self.action_ports or _free_ports(self.copies)
+        self.gateway_ports = self.gateway_ports or _free_ports(self.copies)
+        if self.profile == PRODUCTION and self.stores is None:
+            self.stores = ProductionStores()
+        fresh = self.profile == PRODUCTION
+        self.token = self.token or (f"test-token-{secrets.token_hex(8)}" if fresh else "test-token")
+        self.gateway_secret = self.gateway_secret or (
+            f"test-gateway-{secrets.token_hex(8)}" if fresh else "test-gateway-secret"
+        )
+        self.sandbox_key = self.sandbox_key or (
+            f"sandbox-key-{secrets.token_hex(8)}" if fresh else "sandbox-key"
+        )
+
+    # --- where things are ---------------------------------------------------------------------
 
     @property
-    def case_store_url(self) -> str:
-        return f"sqlite:///{self.workdir / 'cases.db'}"
+    def rasa_port(self) -> int:
+        return self.rasa_ports[0]
+
+    @property
+    def action_port(self) -> int:
+        return self.action_ports[0]
+
+    @property
+    def gateway_port(self) -> int:
+        return self.gateway_ports[0]
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.rasa_ports]
+
+    @property
+    def gateway_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.gateway_ports]
+
+    @property
+    def base_url(self) -> str:
+        return self.rasa_urls[0]
+
+    @property
+    def gateway_url(self) -> str:
+        return self.gateway_urls[0]
 
     @property
     def sandbox_url(self) -> str:
         return f"http://127.0.0.1:{self.sandbox_port}"
 
     @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+    def tracker_db(self) -> Path:
+        """The local profile's SQLite tracker store."""
+        return self.workdir / "tracker.db"
 
     @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.gateway_port}"
+    def tracker_store_url(self) -> str:
+        return self.stores.database_url if self.stores else f"sqlite:///{self.tracker_db}"
+
+    @property
+    def case_store_url(self) -> str:
+        return self.stores.database_url if self.stores else f"sqlite:///{self.workdir / 'cases.db'}"
+
+    def pids(self) -> dict[str, int]:
+        """Each running process by name (gateway, gateway2, rasa, rasa2, actions, ..., sandbox)."""
+        return {name: child.pid for name, child in self._children.items() if child.poll() is None}
+
+    def stored_events(self, sender: str | None = None) -> list[str]:
+        """The tracker store's rows as stored (JSON text), of one conversation or of all."""
+        engine = sa.create_engine(self.tracker_store_url)
+        query = "SELECT data FROM events" + (" WHERE sender_id = :sender" if sender else "")
+        try:
+            with engine.connect() as connection:
+                return [row[0] for row in connection.execute(sa.text(query), {"sender": sender})]
+        finally:
+            engine.dispose()
+
+    # --- environment ----------------------------------------------------------------------------
 
     def environment(self) -> dict[str, str]:
         """The variables that point a process at these servers and stores."""
@@ -67,6 +208,7 @@ class AssistantProcesses:
         env = dict(os.environ)
         env.update(
             PYTHONPATH=str(PROJECT_ROOT),
+            ASSISTANT_PROFILE=self.profile,
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             TRACKER_STORE_DIALECT="sqlite",
             TRACKER_STORE_DB=str(self.tracker_db),
@@ -75,69 +217,108 @@ class AssistantProcesses:
             RASA_TELEMETRY_ENABLED="false",
             SANDBOX_PORT=str(self.sandbox_port),
             SANDBOX_DB=f"sqlite:///{self.workdir / 'sandbox.db'}",
-            SANDBOX_API_KEY="sandbox-key",
+            SANDBOX_API_KEY=self.sandbox_key,
             MERCHANT_API_URL=self.sandbox_url,
-            MERCHANT_API_KEY="sandbox-key",
+            MERCHANT_API_KEY=self.sandbox_key,
             CASE_STORE_URL=self.case_store_url,
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
-            RASA_URL=self.base_url,
+            RASA_URL=",".join(self.rasa_urls),
             RASA_TOKEN=self.token,
             GATEWAY_PORT=str(self.gateway_port),
             GATEWAY_SECRET=self.gateway_secret,
+            HELPDESK_WEBHOOK_SECRET=f"webhook-{self.gateway_secret}",
         )
+        if self.stores is not None:
+            env.update(self.stores.environment())
         env.update(self.gateway_environment)
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    @property
+    def endpoints_file(self) -> str:
+        return "endpoints.production.yml" if self.profile == PRODUCTION else "endpoints.yml"
+
+    # --- starting and stopping --------------------------------------------------------------------
+
+    def _spawn(self, name: str, args: list[str], **environment: str) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
         self._children[name] = subprocess.Popen(
             args,
             cwd=PROJECT_ROOT,
-            env=self._env(),
+            env={**self._env(), **environment},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
-    def start(self, timeout: float = 240) -> None:
+    @staticmethod
+    def _name(kind: str, index: int) -> str:
+        return kind if index == 0 else f"{kind}{index + 1}"
+
+    def start(self, timeout: float = 300) -> None:
         """Start every server and wait until each answers."""
         if not self.model.exists():
             raise FileNotFoundError(f"{self.model} is missing: scripts/test.sh trains it")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.stores is not None:
+            self.stores.create()
         subprocess.run(
             [sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=self._env(), check=True
         )
         self._spawn("sandbox", [sys.executable, "-m", "bot.sandbox"])
-        action_server = ["run", "actions", "--actions", "actions", "--port", str(self.action_port)]
-        self._spawn("actions", [sys.executable, "-m", "rasa", *action_server])
-        self._spawn("gateway", [sys.executable, "-m", "bot.web"])
-        self._spawn_rasa()
+        for index in range(self.copies):
+            self.start_actions(index, wait=False)
+            self.start_gateway(index, wait=False)
+            self._spawn_rasa(index)
+        self._wait_until_ready(timeout)
+
+    def start_actions(self, index: int = 0, *, wait: bool = True) -> None:
+        action_server = ["run", "actions", "--actions", "actions", "--port", str(self.action_ports[index])]
+        self._spawn(self._name("actions", index), [sys.executable, "-m", "rasa", *action_server])
+        if wait:
+            self._wait_until_ready(120)
+
+    def stop_actions(self, index: int = 0, sig: signal.Signals = signal.SIGKILL) -> None:
+        self._kill(self._name("actions", index), sig)
+
+    def kill_rasa(self, index: int = 0) -> None:
+        """Kill a rasa server with SIGKILL: no chance to finish or clean up anything."""
+        self._kill(self._name("rasa", index), signal.SIGKILL)
+
+    def start_rasa(self, index: int = 0, timeout: float = 240) -> None:
+        self._spawn_rasa(index)
         self._wait_until_ready(timeout)
 
     def restart_rasa(self, timeout: float = 240) -> None:
         """Kill the rasa server (SIGKILL) and start it again on the same port and tracker store."""
-        self._kill("rasa", signal.SIGKILL)
-        self._spawn_rasa()
-        self._wait_until_ready(timeout)
+        self.kill_rasa(0)
+        self.start_rasa(0, timeout)
 
-    def stop_gateway(self) -> None:
-        """Stop the gateway: every browser's socket drops, as on a flaky network."""
-        self._kill("gateway", signal.SIGTERM)
+    def stop_gateway(self, index: int = 0) -> None:
+        """Stop a gateway: every browser's socket on it drops, as on a flaky network."""
+        self._kill(self._name("gateway", index), signal.SIGTERM)
 
-    def start_gateway(self, timeout: float = 60) -> None:
-        self._spawn("gateway", [sys.executable, "-m", "bot.web"])
-        self._wait_until_ready(timeout)
+    def start_gateway(self, index: int = 0, timeout: float = 60, *, wait: bool = True) -> None:
+        port = str(self.gateway_ports[index])
+        self._spawn(self._name("gateway", index), [sys.executable, "-m", "bot.web"], GATEWAY_PORT=port)
+        if wait:
+            self._wait_until_ready(timeout)
 
     def _kill(self, name: str, sig: signal.Signals) -> None:
         child = self._children.pop(name)
         os.killpg(child.pid, sig)
         child.wait(timeout=30)
 
-    def _spawn_rasa(self) -> None:
+    def _spawn_rasa(self, index: int) -> None:
         server = ["run", "--model", str(self.model), "--enable-api", "--auth-token", self.token]
-        network = ["--interface", "127.0.0.1", "--port", str(self.rasa_port)]
-        config = ["--credentials", "credentials.yml", "--endpoints", "endpoints.yml"]
-        self._spawn("rasa", [sys.executable, "-m", "rasa", *server, *network, *config])
+        network = ["--interface", "127.0.0.1", "--port", str(self.rasa_ports[index])]
+        config = ["--credentials", "credentials.yml", "--endpoints", self.endpoints_file]
+        # Each rasa server has an action server of its own (beside it, on a machine of several).
+        action_server = f"http://127.0.0.1:{self.action_ports[index]}/webhook"
+        self._spawn(
+            self._name("rasa", index),
+            [sys.executable, "-m", "rasa", *server, *network, *config],
+            ACTION_SERVER_URL=action_server,
+        )
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -150,18 +331,26 @@ class AssistantProcesses:
             time.sleep(1)
         raise TimeoutError(f"servers not ready after {timeout}s; see the logs in {self.workdir}")
 
+    def _health_urls(self) -> list[str]:
+        running = set(self._children)
+        urls = [f"{self.sandbox_url}/health"]
+        for index in range(self.copies):
+            if self._name("rasa", index) in running:
+                urls.append(f"{self.rasa_urls[index]}/status?token={self.token}")
+            if self._name("actions", index) in running:
+                urls.append(f"http://127.0.0.1:{self.action_ports[index]}/health")
+            if self._name("gateway", index) in running:
+                urls.append(f"{self.gateway_urls[index]}/health")
+        return urls
+
     def _ready(self) -> bool:
         try:
-            status = httpx.get(f"{self.base_url}/status", params={"token": self.token}, timeout=2)
-            health = httpx.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2)
-            sandbox = httpx.get(f"{self.sandbox_url}/health", timeout=2)
-            gateway = httpx.get(f"{self.gateway_url}/health", timeout=2)
+            return all(httpx.get(url, timeout=2).status_code == 200 for url in self._health_urls())
         except httpx.HTTPError:
             return False
-        return status.status_code == health.status_code == sandbox.status_code == gateway.status_code == 200
 
     def stop(self) -> None:
-        """Stop every server."""
+        """Stop every server (and drop the production profile's database and keys)."""
         for child in self._children.values():
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
@@ -170,4 +359,7 @@ class AssistantProcesses:
                 child.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
+                child.wait(timeout=10)
         self._children.clear()
+        if self.stores is not None:
+            self.stores.drop()

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.lookup import CaseResult, LookupService
+from bot.profile import exit_if_unsafe
 from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.retry_lookups")
@@ -47,6 +48,7 @@ async def run_once(service: LookupService) -> list[CaseResult]:
 
 async def run(once: bool, interval: float) -> int:
     """Run rounds until stopped (or one round with `once`); returns the exit status."""
+    exit_if_unsafe()
     try:
         service = LookupService.from_environment()
     except Exception as exc:  # configuration: a bad timelines file or database URL

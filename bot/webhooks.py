@@ -61,6 +61,7 @@ import httpx
 
 from bot.case_store.escalation_models import OutboxMessage
 from bot.case_store.outbox import Outbox
+from bot.profile import exit_if_unsafe
 from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.webhooks")
@@ -283,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     args = parser.parse_args(argv)
+    exit_if_unsafe()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

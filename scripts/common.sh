@@ -6,8 +6,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VENV="$ROOT/.venv"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+set -a
+if [ "${ASSISTANT_PROFILE:-local}" = production ]; then
+  # shellcheck source=scripts/profiles/production.env
+  source "$ROOT/scripts/profiles/production.env"
+fi
 # shellcheck source=scripts/defaults.env
-set -a; source "$ROOT/scripts/defaults.env"; set +a
+source "$ROOT/scripts/defaults.env"
+set +a
 mkdir -p "$ROOT/var" "$ROOT/models"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

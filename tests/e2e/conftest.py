@@ -1,4 +1,4 @@
-"""One rasa server and one action server for the whole test session, talked to over REST."""
+"""The assistant's servers for the whole test session, talked to over REST and the gateway."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, sync_playwright
 from benchmarks.chromium import chromium_path, launch
 from bot.case_store.merchants import MerchantDirectory
 from bot.processes import AssistantProcesses
+from bot.profile import PRODUCTION, profile
 
 
 class Client:
@@ -45,7 +46,7 @@ def sandbox_transaction(assistant: Client, transaction_id: str) -> dict[str, Any
     """A transaction as the sandbox merchant API serves it (its times move with the clock)."""
     response = httpx.get(
         f"{assistant.processes.sandbox_url}/v1/transactions/{transaction_id}",
-        headers={"X-API-Key": "sandbox-key"},
+        headers={"X-API-Key": assistant.processes.sandbox_key},
         timeout=10,
     )
     response.raise_for_status()
@@ -54,7 +55,13 @@ def sandbox_transaction(assistant: Client, transaction_id: str) -> dict[str, Any
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    processes = AssistantProcesses(workdir=tmp_path_factory.mktemp("assistant"))
+    """Every server, in the profile ASSISTANT_PROFILE names: the local one (one of each, SQLite), or
+    production (two gateways, rasa servers and action servers on PostgreSQL and Redis)."""
+    chosen = profile()
+    copies = 2 if chosen == PRODUCTION else 1
+    processes = AssistantProcesses(
+        workdir=tmp_path_factory.mktemp("assistant"), profile=chosen, copies=copies
+    )
     processes.start()
     client = Client(processes)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 import pytest
@@ -101,16 +100,15 @@ def test_card_number_and_pin_never_reach_the_tracker_store(assistant: Client) ->
     )
     assert "不要" in texts(replies)
     assistant.say(sender, f"my card number is {card} and the cvv is 123")
-    database = sqlite3.connect(assistant.processes.tracker_db)
-    rows = database.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
-    database.close()
+    rows = assistant.processes.stored_events(sender)
     assert rows, "the conversation was not stored"
-    stored = "".join(row[0] for row in rows)
+    stored = "".join(rows)
     assert card not in stored and card[8:12] + " " + card[12:] not in stored
     assert pin not in stored
     assert "cvv is 123" not in stored
-    raw = assistant.processes.tracker_db.read_bytes()
-    assert card.encode() not in raw and pin.encode() not in raw
+    if assistant.processes.tracker_db.exists():  # the local profile's SQLite file, bytes and all
+        raw = assistant.processes.tracker_db.read_bytes()
+        assert card.encode() not in raw and pin.encode() not in raw
 
 
 def test_language_follows_the_user_mid_conversation(assistant: Client) -> None:
