@@ -13,6 +13,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_store_outage import answers_when_the_case_store_fails
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
 from bot.escalation_summary import HandoffFacts, Reason
@@ -109,6 +110,7 @@ class HandOff(Action):
     def name(self) -> str:
         return "action_hand_off"
 
+    @answers_when_the_case_store_fails()
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -121,6 +123,7 @@ class Fallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
+    @answers_when_the_case_store_fails()
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_store_outage import answers_when_the_case_store_fails
 from actions.conversation import language, time_window, user_timezone
 from actions.handoff import hand_off
 from actions.rendering import render_text, utter
@@ -191,6 +192,7 @@ class SubmitComplaint(Action):
     def name(self) -> str:
         return "action_submit_complaint"
 
+    @answers_when_the_case_store_fails(then="action_confirm_facts")
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
@@ -205,6 +207,7 @@ class ContinueLookup(Action):
     def name(self) -> str:
         return "action_continue_lookup"
 
+    @answers_when_the_case_store_fails()
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -49,7 +49,7 @@ class HandoffService:
         """Queue the conversation for a person (once: asking again finds the same record)."""
         escalation = self.escalations.open_for(conversation_id)
         if escalation is None:
-            ticket_number = facts.ticket_number or self._open_ticket(conversation_id, facts).number
+            ticket_number = facts.ticket_number or self._escalation_ticket(conversation_id, facts).number
             facts = replace(facts, ticket_number=ticket_number)
             escalation = self.escalations.open(
                 conversation_id=conversation_id,
@@ -67,6 +67,15 @@ class HandoffService:
             open_now=self.hours.is_open(now),
             next_opening=self.hours.next_opening(now),
         )
+
+    def _escalation_ticket(self, conversation_id: str, facts: HandoffFacts) -> Ticket:
+        """The conversation's active escalation ticket, or a new one. Reusing it matters when an earlier
+        hand-off stored its ticket but failed before its escalation was queued: asking again must not
+        open a second ticket for one case."""
+        for ticket in reversed(self.cases.find_by_conversation(conversation_id)):
+            if ticket.kind == "escalation" and ticket.is_active:
+                return ticket
+        return self._open_ticket(conversation_id, facts)
 
     def _open_ticket(self, conversation_id: str, facts: HandoffFacts) -> Ticket:
         window = facts.window

@@ -5,31 +5,51 @@ ensure_venv
 ensure_chinese_font
 ensure_model
 
-log "applying case store migrations ($CASE_STORE_URL)"
+# The production profile refuses default secrets before anything starts.
+python -m bot.profile check
+
+log "applying case store migrations (${CASE_STORE_URL%%://*})"
 python -m bot.case_store upgrade
 
-log "starting gateway (:$GATEWAY_PORT), rasa server (:$RASA_PORT), action server (:$ACTION_PORT), sandbox merchant API (:$SANDBOX_PORT)"
+if [ "$ASSISTANT_PROFILE" = production ]; then
+  PROCFILE=Procfile.production
+  PROCESSES=(gateway1 gateway2 rasa1 rasa2 actions1 actions2 webhooks retry)
+  # The sandbox is never part of a real deployment; RUN_SANDBOX=1 adds it for a demo on one machine.
+  [ "${RUN_SANDBOX:-0}" = 1 ] && PROCESSES+=(sandbox)
+  HEALTH=("http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$((ACTION_PORT + 1))/health"
+          "http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" "http://127.0.0.1:$((RASA_PORT + 1))/status?token=$RASA_TOKEN")
+  GATEWAY_PORTS=("$GATEWAY_PORT" "$((GATEWAY_PORT + 1))")
+  log "production profile: gateways :${GATEWAY_PORTS[*]}, rasa servers :$RASA_PORT,$((RASA_PORT + 1)), action servers :$ACTION_PORT,$((ACTION_PORT + 1)); PostgreSQL and Redis"
+else
+  PROCFILE=Procfile
+  PROCESSES=(rasa actions sandbox retry gateway webhooks)
+  HEALTH=("http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" "http://127.0.0.1:$ACTION_PORT/health"
+          "http://127.0.0.1:$SANDBOX_PORT/health")
+  GATEWAY_PORTS=("$GATEWAY_PORT")
+  log "starting gateway (:$GATEWAY_PORT), rasa server (:$RASA_PORT), action server (:$ACTION_PORT), sandbox merchant API (:$SANDBOX_PORT)"
+fi
 # Where a browser reaches the gateway: a wildcard bind is reached on loopback here, and on the LAN address from a phone.
 case "$GATEWAY_HOST" in
   0.0.0.0|::) OPEN_HOST=127.0.0.1; LAN_URL="http://$(hostname -I 2>/dev/null | awk '{print $1}'):$GATEWAY_PORT/" ;;
   *) OPEN_HOST=$GATEWAY_HOST; LAN_URL="" ;;
 esac
 
-honcho start -f Procfile &
+honcho start -f "$PROCFILE" "${PROCESSES[@]}" &
 HONCHO=$!
 trap 'kill $HONCHO 2>/dev/null; wait $HONCHO 2>/dev/null' INT TERM EXIT
 
 for _ in $(seq 1 180); do
-  if curl -sf "http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" >/dev/null 2>&1 \
-     && curl -sf "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1 \
-     && curl -sf "http://127.0.0.1:$SANDBOX_PORT/health" >/dev/null 2>&1 \
-     && curl -sf "http://$OPEN_HOST:$GATEWAY_PORT/health" >/dev/null 2>&1; then
+  ready=1
+  for url in "${HEALTH[@]}"; do curl -sf "$url" >/dev/null 2>&1 || { ready=0; break; }; done
+  for port in "${GATEWAY_PORTS[@]}"; do curl -sf "http://$OPEN_HOST:$port/health" >/dev/null 2>&1 || ready=0; done
+  if [ "$ready" = 1 ]; then
     cat <<MSG
 
   The assistant is running.
 
     Open the chat:          http://$OPEN_HOST:$GATEWAY_PORT/${LAN_URL:+   (from a phone on this network: $LAN_URL)}
     Widget on a demo shop:  http://$OPEN_HOST:$GATEWAY_PORT/demo
+    Profile:                $ASSISTANT_PROFILE$([ ${#GATEWAY_PORTS[@]} -gt 1 ] && echo " (gateways on ports ${GATEWAY_PORTS[*]}: put a load balancer in front)")
 
     Chat in this terminal:  .venv/bin/python -m bot.chat_cli        (another terminal)
     REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}

@@ -13,6 +13,7 @@ from bot.web.chat import ChatService
 from bot.web.merchant_pages import add_merchant_routes
 from bot.web.origins import origin_allowed
 from bot.web.settings import GatewaySettings
+from bot.web.shared_state import SharedStateUnavailable, create_shared_state
 from bot.web.support import add_support_routes
 
 PAGES = {"/": "page.html", "/demo": "demo.html"}
@@ -27,14 +28,21 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     app.config.WEBSOCKET_PING_TIMEOUT = 20
     app.config.FALLBACK_ERROR_FORMAT = "text"
     assets = load_assets()
+    try:
+        # What the gateway processes share; in Redis, checked now: no gateway starts without it.
+        shared = create_shared_state(settings)
+    except SharedStateUnavailable as error:
+        raise SystemExit(str(error)) from None
 
     @app.before_server_start
     async def start_chat(app: Sanic, _loop: object) -> None:
-        app.ctx.chat = ChatService(settings)
+        await shared.open()  # its Redis client belongs to the server's event loop
+        app.ctx.chat = ChatService(settings, shared)
 
     @app.after_server_stop
     async def stop_chat(app: Sanic, _loop: object) -> None:
         await app.ctx.chat.close()
+        await shared.close()
 
     @app.on_request
     async def refuse_foreign_origins(request: Request) -> HTTPResponse | None:
@@ -66,8 +74,8 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     async def health(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    add_merchant_routes(app, settings)
-    add_support_routes(app, settings)
+    add_merchant_routes(app, settings, shared)
+    add_support_routes(app, settings, shared)
 
     @app.websocket("/ws")
     async def chat_socket(request: Request, ws: object) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,10 +21,10 @@ from bot.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.redaction import redact
 from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
-from bot.web.rate_limit import SlidingWindowLimiter
 from bot.web.sessions import ConversationSessions
 from bot.web.settings import GatewaySettings
-from bot.web.support import LiveHub, agents_channel, customer_channel
+from bot.web.shared_state import SharedState
+from bot.web.support import agents_channel, customer_channel
 from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
 
 logger = logging.getLogger(__name__)
@@ -57,38 +55,30 @@ class Visitor:
 
 
 class ChatService:
-    """Everything the sockets of one gateway process share."""
+    """Everything the sockets of one gateway process share; what other gateway processes must see
+    too (limits, turns, answered ids, the hub) is in the shared state."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, shared: SharedState) -> None:
         self.settings = settings
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         self.sessions = ConversationSessions(settings.secret, settings.session_days)
-        self.per_session = SlidingWindowLimiter(settings.session_messages_per_minute)
-        self.per_address = SlidingWindowLimiter(settings.address_messages_per_minute)
-        self.scans = SlidingWindowLimiter(settings.scans_per_minute)
-        self.failed_scans = SlidingWindowLimiter(settings.failed_scans_per_hour, window_seconds=3600)
+        self.per_session = shared.limiter("session-messages", settings.session_messages_per_minute)
+        self.per_address = shared.limiter("address-messages", settings.address_messages_per_minute)
+        self.scans = shared.limiter("scans", settings.scans_per_minute)
+        self.failed_scans = shared.limiter(
+            "failed-scans", settings.failed_scans_per_hour, window_seconds=3600
+        )
         self.directory = MerchantDirectory(settings.case_store_url)
         self.escalations = EscalationStore(settings.case_store_url)
         # Customers' sockets by conversation, agents' consoles by the conversation they hold.
-        self.hub = LiveHub()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._lock_holders: dict[str, int] = {}
-        self._answered: OrderedDict[str, OrderedDict[str, None]] = OrderedDict()
+        self.hub = shared.hub
+        self._turns = shared.locks("conversation")
+        self._answered = shared.remembered("answered", REMEMBERED_IDS_PER_CONVERSATION)
         self._forwards: set[asyncio.Task[Any]] = set()
 
-    @asynccontextmanager
-    async def conversation(self, conversation_id: str) -> AsyncIterator[None]:
+    def conversation(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
         """One conversation's turn: a reconnecting browser waits for a message still on its way."""
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        self._lock_holders[conversation_id] = self._lock_holders.get(conversation_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._lock_holders[conversation_id] -= 1
-            if not self._lock_holders[conversation_id]:
-                del self._lock_holders[conversation_id]
-                del self._locks[conversation_id]
+        return self._turns.hold(conversation_id)
 
     async def serve(self, socket: Socket, address: str) -> None:
         """Run one browser's socket until it closes."""
@@ -131,7 +121,7 @@ class ChatService:
                 await _notify(socket, "unavailable", language)
                 await socket.close(1013, "try again later")
                 return None
-        self._remember(conversation_id, client_ids(events))
+        await self._answered.remember(conversation_id, client_ids(events))
         await self._welcome(socket, conversation_id, history(events))
         return Visitor(conversation_id, address, language, timezone)
 
@@ -158,11 +148,11 @@ class ChatService:
         return visitor
 
     async def _scan(self, token: object, address: str) -> tuple[str, dict[str, str] | None]:
-        if self.failed_scans.exhausted(address) or not self.scans.allow(address):
+        if await self.failed_scans.exhausted(address) or not await self.scans.allow(address):
             return "rate_limited", None
         scan = await asyncio.to_thread(self.directory.scan, token)
         if scan.status != "ok":
-            self.failed_scans.allow(address)
+            await self.failed_scans.allow(address)
         return scan.status, scan.context()
 
     async def _handle(self, socket: Socket, visitor: Visitor, frame: Any) -> None:
@@ -182,10 +172,10 @@ class ChatService:
             problem = "empty"
         elif len(text) > self.settings.max_message_chars:
             problem = "too_long"
-        elif self._already_answered(visitor.conversation_id, client_id):
+        elif await self._answered.known(visitor.conversation_id, client_id):
             await _send(socket, {"type": "ack", "id": client_id})
             return
-        elif not self._within_limits(visitor):
+        elif not await self._within_limits(visitor):
             problem = "rate_limited"
         if problem:
             text_of_notice = notice(problem, language, max_chars=self.settings.max_message_chars)
@@ -235,11 +225,16 @@ class ChatService:
                 socket, {"type": "retry", "id": client_id, "text": notice("unavailable", visitor.language)}
             )
             return False
-        for reply in replies:
-            item = bot_item(reply)
-            if item is not None:
-                await _send(socket, item)
+        items = [item for item in map(bot_item, replies or []) if item is not None]
+        for item in items:
+            await _send(socket, item)
         await _send(socket, {"type": "typing", "on": False})
+        if replies is not None and not items:
+            # The bot always answers a message unless it is paused (not here: an agent would hold it).
+            # Silence means its actions failed (the action server down): the message is recorded,
+            # and the facts so far are kept, so the customer is asked to send it again later.
+            logger.warning("message of %s recorded but not answered", visitor.conversation_id)
+            await _notify(socket, "busy", visitor.language)
         return True
 
     async def _held_by_agent(self, conversation_id: str) -> Escalation | None:
@@ -270,7 +265,7 @@ class ChatService:
                 socket, {"type": "retry", "id": client_id, "text": notice("unavailable", visitor.language)}
             )
             return False
-        for reply in replies:  # none from a paused bot; whatever comes is still the customer's to see
+        for reply in replies or ():  # none from a paused bot; whatever comes is still the customer's to see
             item = bot_item(reply)
             if item is not None:
                 await _send(socket, item)
@@ -283,15 +278,16 @@ class ChatService:
 
     async def _forward(
         self, conversation_id: str, client_id: str, text: str, metadata: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        """Send a message to Rasa exactly once, even if the browser goes away meanwhile."""
+    ) -> list[dict[str, Any]] | None:
+        """Send a message to Rasa exactly once, even if the browser goes away meanwhile: its replies,
+        or None when it had already been sent."""
 
-        async def forward() -> list[dict[str, Any]]:
+        async def forward() -> list[dict[str, Any]] | None:
             async with self.conversation(conversation_id):
-                if self._already_answered(conversation_id, client_id):
-                    return []
+                if await self._answered.known(conversation_id, client_id):
+                    return None
                 replies = await self.rasa.send(conversation_id, text, metadata)
-                self._remember(conversation_id, {client_id})
+                await self._answered.remember(conversation_id, {client_id})
                 return replies
 
         task = asyncio.ensure_future(forward())
@@ -300,21 +296,10 @@ class ChatService:
         # Shielded: a closing socket cancels its handler, but not the message already under way.
         return await asyncio.shield(task)
 
-    def _within_limits(self, visitor: Visitor) -> bool:
-        return self.per_session.allow(visitor.conversation_id) and self.per_address.allow(visitor.address)
-
-    def _already_answered(self, conversation_id: str, client_id: str) -> bool:
-        return client_id in self._answered.get(conversation_id, ())
-
-    def _remember(self, conversation_id: str, ids: set[str]) -> None:
-        answered = self._answered.setdefault(conversation_id, OrderedDict())
-        self._answered.move_to_end(conversation_id)
-        for client_id in ids:
-            answered[client_id] = None
-        while len(answered) > REMEMBERED_IDS_PER_CONVERSATION:
-            answered.popitem(last=False)
-        while len(self._answered) > 10_000:
-            self._answered.popitem(last=False)
+    async def _within_limits(self, visitor: Visitor) -> bool:
+        if not await self.per_session.allow(visitor.conversation_id):
+            return False
+        return await self.per_address.allow(visitor.address)
 
     async def close(self) -> None:
         if self._forwards:

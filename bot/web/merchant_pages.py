@@ -33,6 +33,7 @@ from bot.qr.codes import landing_url, png, svg
 from bot.qr.counter_codes import counter_code_hours, parse_local_time
 from bot.qr.poster import NoChineseFont, poster_png, poster_svg
 from bot.web.settings import GatewaySettings
+from bot.web.shared_state import SharedState
 from bot.web.staff_auth import (
     COOKIE_PATH,
     MAX_LOGIN_CHARS,
@@ -438,10 +439,12 @@ class Staff:
     csrf: str
 
 
-def add_merchant_routes(app: Sanic, settings: GatewaySettings) -> None:
+def add_merchant_routes(app: Sanic, settings: GatewaySettings, shared: SharedState) -> None:
     """The merchant pages under /merchant (the stylesheet is /merchant.css, served with the widget's)."""
     sessions = MerchantSessions(settings.secret, settings.merchant_session_hours)
-    guard = SignInGuard(settings.merchant_login_failures, settings.merchant_login_window_minutes * 60)
+    guard = SignInGuard(
+        shared, "merchant", settings.merchant_login_failures, settings.merchant_login_window_minutes * 60
+    )
 
     @app.before_server_start
     async def open_merchant_directory(app: Sanic, _loop: object) -> None:

@@ -21,6 +21,12 @@ NOTICES: dict[str, dict[str, str]] = {
         "en": "Sorry, the assistant isn't answering right now. Your message is saved and will be sent "
         "as soon as it is back.",
     },
+    "busy": {
+        "zh": "抱歉，系统刚才有点忙，这条消息没能处理完。你之前提供的信息都已保存，请过一会儿再发一次，"
+        "我们接着处理。",
+        "en": "Sorry, the system was busy and couldn't finish with that message. Everything you've told "
+        "me so far is saved; please send it again in a moment and we'll carry on.",
+    },
     "qr_unknown": {
         "zh": "这个二维码无法识别，可能不完整或已被更换。没关系，直接告诉我发生了什么就行。",
         "en": "I don't recognise this QR code; it may be damaged or replaced. No problem: "

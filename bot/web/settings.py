@@ -38,6 +38,11 @@ class GatewaySettings:
     support_poll_seconds: float = 2.0
     # Where phones reach the gateway (what new codes point to); empty: the address a page was asked on.
     public_url: str = ""
+    # State the gateway processes share (rate limits, conversation locks, live messages): a Redis
+    # URL ("redis://127.0.0.1:6379/0") for several processes; empty: this process's memory. Every
+    # key and channel starts with the prefix, so deployments and test runs can share one Redis.
+    redis_url: str = ""
+    redis_prefix: str = "cbot"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> GatewaySettings:
@@ -64,4 +69,6 @@ class GatewaySettings:
             agent_login_window_minutes=float(environ.get("GATEWAY_AGENT_LOGIN_WINDOW_MINUTES", "15")),
             support_poll_seconds=float(environ.get("GATEWAY_SUPPORT_POLL_SECONDS", "2")),
             public_url=environ.get("GATEWAY_PUBLIC_URL", "").strip().rstrip("/"),
+            redis_url=environ.get("GATEWAY_REDIS_URL", "").strip(),
+            redis_prefix=environ.get("GATEWAY_REDIS_PREFIX", "").strip() or "cbot",
         )

@@ -3,7 +3,6 @@ and a limit on failed sign-ins per address."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import math
@@ -18,7 +17,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sanic.response import html as html_response
 
-from bot.web.rate_limit import SlidingWindowLimiter
+from bot.web.shared_state import SharedState
 
 SESSION_COOKIE = "merchant_session"
 COOKIE_PATH = "/merchant"
@@ -121,30 +120,23 @@ def same_origin(request: Request) -> bool:
 
 class SignInGuard:
     """At most `limit` failed sign-ins per address in a window; one check at a time per address, so
-    a burst of parallel guesses cannot slip past the count while the password hashes are computed."""
+    a burst of parallel guesses cannot slip past the count while the password hashes are computed.
+    Both the count and the turns are in the shared state: guesses spread over several gateway
+    processes are counted, and take turns, together. `name` sets one door's count apart."""
 
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        self.failures = SlidingWindowLimiter(limit, window_seconds)
+    def __init__(self, shared: SharedState, name: str, limit: int, window_seconds: float) -> None:
+        self.failures = shared.limiter(f"{name}-sign-in-failures", limit, window_seconds)
         self.window_seconds = window_seconds
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
+        self._turns = shared.locks(f"{name}-sign-in")
 
     @asynccontextmanager
     async def turn(self, address: str) -> AsyncIterator[bool]:
         """Wait for this address's turn; yields whether it may try a password now."""
-        lock = self._locks.setdefault(address, asyncio.Lock())
-        self._waiting[address] = self._waiting.get(address, 0) + 1
-        try:
-            async with lock:
-                yield not self.failures.exhausted(address)
-        finally:
-            self._waiting[address] -= 1
-            if not self._waiting[address]:
-                del self._waiting[address]
-                del self._locks[address]
+        async with self._turns.hold(address):
+            yield not await self.failures.exhausted(address)
 
-    def failed(self, address: str) -> None:
-        self.failures.allow(address)
+    async def failed(self, address: str) -> None:
+        await self.failures.allow(address)
 
 
 def secure(request: Request) -> bool:
@@ -188,7 +180,7 @@ class StaffDoor:
             if 0 < len(login) <= MAX_LOGIN_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
                 subject = await self.check(login, password)
             if subject is None:
-                self.guard.failed(address)
+                await self.guard.failed(address)
                 problem = ("登录名或密码不对。", "The sign-in name or password is wrong.")
                 page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
                 return html_response(page, status=403, headers=NO_STORE)

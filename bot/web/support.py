@@ -10,8 +10,10 @@ While an agent holds an escalation, Rasa's tracker is paused: the customer's mes
 through the REST channel (so they are redacted and recorded, and the paused bot does not answer)
 and the chat socket relays each one to the agent; the agent's messages are written into the tracker
 as bot events with metadata {"from": "agent", "agent": <name>} and pushed to the customer's socket.
-Who listens to what lives in `LiveHub` (one process's memory; behind publish/subscribe so that it can
-move to Redis pub/sub).
+Who listens to what lives in the shared state's `LiveHub` (bot/web/shared_state.py): the sockets
+stay in their gateway process, and what is published to a conversation's customer or agent reaches
+them whichever gateway process publishes it (through Redis when several run). The queue is the
+exception: each process reads it from the database for its own consoles.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from functools import wraps
-from typing import Any, Protocol
+from typing import Any
 
 from sanic import Sanic
 from sanic.exceptions import WebsocketClosed
@@ -48,6 +50,7 @@ from bot.redaction import redact
 from bot.web.merchant_pages import message_page
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.settings import GatewaySettings
+from bot.web.shared_state import LiveHub, SharedState
 from bot.web.staff_auth import (
     NO_STORE,
     SignedSessions,
@@ -79,10 +82,6 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 # --- who listens to what ------------------------------------------------------------------------
 
 
-class Subscriber(Protocol):
-    async def send(self, data: str) -> None: ...
-
-
 def customer_channel(conversation_id: str) -> str:
     """The customer's open sockets of a conversation."""
     return f"customer:{conversation_id}"
@@ -91,41 +90,6 @@ def customer_channel(conversation_id: str) -> str:
 def agents_channel(conversation_id: str) -> str:
     """The console sockets of the agent who holds a conversation."""
     return f"agents:{conversation_id}"
-
-
-class LiveHub:
-    """Publish/subscribe between the sockets of one gateway process.
-
-    Another process's subscribers are not reached: moving this to Redis pub/sub keeps the same
-    three methods."""
-
-    def __init__(self) -> None:
-        self._channels: dict[str, set[Subscriber]] = {}
-
-    def subscribe(self, channel: str, subscriber: Subscriber) -> None:
-        self._channels.setdefault(channel, set()).add(subscriber)
-
-    def unsubscribe(self, channel: str, subscriber: Subscriber) -> None:
-        subscribers = self._channels.get(channel)
-        if subscribers is not None:
-            subscribers.discard(subscriber)
-            if not subscribers:
-                del self._channels[channel]
-
-    def listening(self, channel: str) -> bool:
-        return bool(self._channels.get(channel))
-
-    async def publish(self, channel: str, message: dict[str, Any]) -> int:
-        """Send a message to every subscriber of a channel; how many it reached."""
-        data = json.dumps(message, ensure_ascii=False)
-        reached = 0
-        for subscriber in list(self._channels.get(channel, ())):
-            try:
-                await subscriber.send(data)
-                reached += 1
-            except (ConnectionClosed, WebsocketClosed, OSError):
-                self.unsubscribe(channel, subscriber)
-        return reached
 
 
 # --- Rasa's tracker -----------------------------------------------------------------------------
@@ -204,14 +168,15 @@ class SupportService:
         return queue_frame(await asyncio.to_thread(self.escalations.waiting))
 
     async def refresh_queue(self, *, force: bool = False) -> None:
-        """Push the queue to the consoles when it changed (or when asked to)."""
+        """Push the queue to this process's consoles when it changed (or when asked to). Each gateway
+        process reads the queue for its own consoles, so it is not published to the others."""
         if not self.hub.listening(QUEUE_CHANNEL):
             self._last_queue = None
             return
         frame = await self.queue()
         if force or frame["items"] != self._last_queue:
             self._last_queue = frame["items"]
-            await self.hub.publish(QUEUE_CHANNEL, frame)
+            await self.hub.publish_here(QUEUE_CHANNEL, frame)
 
     async def _poll(self) -> None:
         while True:
@@ -285,10 +250,12 @@ def _text_field(body: dict[str, Any], name: str, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
-def add_support_routes(app: Sanic, settings: GatewaySettings) -> None:
+def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedState) -> None:
     """The console under /support (its script and style are /console.js and /console.css)."""
     sessions = SignedSessions(settings.secret, settings.agent_session_hours, purpose="agent")
-    guard = SignInGuard(settings.agent_login_failures, settings.agent_login_window_minutes * 60)
+    guard = SignInGuard(
+        shared, "agent", settings.agent_login_failures, settings.agent_login_window_minutes * 60
+    )
 
     @app.after_server_start
     async def start_support(app: Sanic, _loop: object) -> None:
