@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,24 +13,26 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.case_store import CaseStore, upgrade
+from bot.processes import TEST_POSTGRES_URL
 from tests.bot.case_store.support import SHANGHAI, Clock
 
-PG_ADMIN_URL = os.environ.get("CASE_STORE_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+# The same server the production profile's tests use (TEST_POSTGRES_URL; these machines run one).
+PG_ADMIN_URL = TEST_POSTGRES_URL
 
 
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
-    """An autocommit engine on the PostgreSQL server, or a skip saying why there is none."""
+    """An autocommit engine on the PostgreSQL server; a failure saying how to point elsewhere if none."""
     engine = create_engine(
         PG_ADMIN_URL, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
     )
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure to reach the server means: skip, with the reason
+    except Exception as exc:  # any failure to reach the server: say where it was looked for
         engine.dispose()
         safe = make_url(PG_ADMIN_URL).render_as_string(hide_password=True)
-        pytest.skip(f"PostgreSQL not reachable at {safe} (set CASE_STORE_TEST_PG_URL): {exc}")
+        pytest.fail(f"PostgreSQL not reachable at {safe} (set TEST_POSTGRES_URL): {exc}")
     yield engine
     engine.dispose()
 

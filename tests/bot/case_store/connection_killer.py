@@ -47,7 +47,7 @@ def pg_admin() -> Iterator[Engine]:
     except Exception as exc:
         engine.dispose()
         safe = make_url(PG_ADMIN_URL).render_as_string(hide_password=True)
-        pytest.fail(f"PostgreSQL not reachable at {safe} (set CASE_STORE_TEST_PG_URL): {exc}")
+        pytest.fail(f"PostgreSQL not reachable at {safe} (set TEST_POSTGRES_URL): {exc}")
     yield engine
     engine.dispose()
 
