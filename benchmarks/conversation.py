@@ -50,7 +50,9 @@ TRANSACTIONS = {
     "TXN0001": "no_charge",
     "TXN0004": "reversal_in_progress",
     "TXN0005": "refund_ticket",
+    "TXN0006": "refund_ticket",
     "TXN0012": "charge_succeeded",
+    "TXN0015": "escalated",
 }
 LANGUAGES = ("zh", "en")
 ASSISTANT = "complaint assistant"
@@ -116,8 +118,9 @@ def complaint_message(transaction: dict[str, Any], language: str) -> str:
     )
 
 
-def fetch_transactions(sandbox_url: str) -> dict[str, dict[str, Any]]:
-    with httpx.Client(base_url=sandbox_url, headers={"X-API-Key": SANDBOX_KEY}, timeout=10) as client:
+def fetch_transactions(sandbox_url: str, sandbox_key: str = SANDBOX_KEY) -> dict[str, dict[str, Any]]:
+    """The benchmark's sandbox transactions; `sandbox_key` is the local profile's unless given."""
+    with httpx.Client(base_url=sandbox_url, headers={"X-API-Key": sandbox_key}, timeout=10) as client:
         found = {}
         for transaction_id in TRANSACTIONS:
             response = client.get(f"/v1/transactions/{transaction_id}")
@@ -259,6 +262,11 @@ class VanillaBot:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+
+    @property
+    def pid(self) -> int | None:
+        """The running `rasa run` server's process id."""
+        return self._server.pid if self._server is not None and self._server.poll() is None else None
 
     @property
     def project(self) -> Path:
