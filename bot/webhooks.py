@@ -49,6 +49,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import random
 import sys
@@ -70,6 +71,8 @@ DEFAULT_SECRET = "local-dev-webhook-secret"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_POLL_SECONDS = 2.0
 DEFAULT_BATCH = 100  # events per round at most, so a round ends and the loop can notice a stop
+DEFAULT_KEEP_DELIVERED_DAYS = 30.0
+PURGE_EVERY_SECONDS = 3600.0
 # A claimed event is not handed to another deliverer until the attempt has surely ended (sent or timed out).
 LEASE_MARGIN = timedelta(seconds=30)
 SIGNATURE_PREFIX = "sha256="
@@ -83,6 +86,8 @@ class WebhookSettings:
     secret: str = DEFAULT_SECRET
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
+    # Delivered events are deleted after this many days (undelivered ones never are).
+    keep_delivered_days: float = DEFAULT_KEEP_DELIVERED_DAYS
 
     def __post_init__(self) -> None:
         if self.url and not self.url.startswith(("http://", "https://")):
@@ -91,6 +96,8 @@ class WebhookSettings:
             raise ValueError("HELPDESK_WEBHOOK_SECRET must not be empty")
         if not self.timeout_seconds > 0 or not self.poll_seconds > 0:
             raise ValueError("the webhook timeout and poll interval must be more than 0 seconds")
+        if not self.keep_delivered_days > 0:
+            raise ValueError("WEBHOOK_KEEP_DELIVERED_DAYS must be more than 0")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> WebhookSettings:
@@ -102,6 +109,7 @@ class WebhookSettings:
             secret=env.get("HELPDESK_WEBHOOK_SECRET") or DEFAULT_SECRET,
             timeout_seconds=_seconds(env, "HELPDESK_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
             poll_seconds=_seconds(env, "WEBHOOK_POLL_SECONDS", DEFAULT_POLL_SECONDS),
+            keep_delivered_days=_seconds(env, "WEBHOOK_KEEP_DELIVERED_DAYS", DEFAULT_KEEP_DELIVERED_DAYS),
         )
 
 
@@ -269,9 +277,18 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
         logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
     try:
         async with httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client:
+            purged_at = -math.inf
 
             async def deliver_round() -> bool:
-                delivered = await deliver_due(outbox, settings, client, datetime.now(timezone.utc))
+                nonlocal purged_at
+                now = datetime.now(timezone.utc)
+                delivered = await deliver_due(outbox, settings, client, now)
+                if time.monotonic() - purged_at >= PURGE_EVERY_SECONDS:
+                    purged_at = time.monotonic()
+                    kept_since = now - timedelta(days=settings.keep_delivered_days)
+                    purged = await asyncio.to_thread(outbox.purge_delivered, kept_since)
+                    if purged:
+                        logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
                 return delivered >= DEFAULT_BATCH  # a full round: more are probably due now
 
             return await run_rounds(deliver_round, once=once, interval=settings.poll_seconds, what="delivery")

@@ -7,13 +7,41 @@ ensure_model
 
 log "ruff"
 ruff check bot actions tests benchmarks
-log "pytest"
-set +e
-python -m pytest "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests" >&2
+# The production profile's run: its own fault tests, and the end-to-end tests that matter most again,
+# on two gateways, rasa servers and action servers over PostgreSQL and Redis.
+PRODUCTION_TESTS=(
+  tests/e2e/production
+  tests/e2e/test_conversations.py
+  tests/e2e/test_gateway.py
+  tests/e2e/test_hostile_input.py
+  tests/e2e/test_lookup_outcomes.py
+  tests/e2e/test_load_benchmark_smoke.py
+  tests/e2e/test_support_handoff.py
+)
+TEST_POSTGRES_URL=${TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}
+TEST_REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+export TEST_POSTGRES_URL TEST_REDIS_URL
+
+run_pytest() {
+  local status
+  set +e
+  python -m pytest "$@"
+  status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests" >&2
+    return 1
+  fi
+  return "$status"
+}
+
+log "pytest: the embedded default profile (SQLite, in-process state)"
+run_pytest "$@"
+log "pytest: the production profile (PostgreSQL $TEST_POSTGRES_URL, Redis $TEST_REDIS_URL; two of each process)"
+if ! python -c 'import sys, redis, sqlalchemy as sa; sa.create_engine(sys.argv[1]).connect().close(); redis.Redis.from_url(sys.argv[2]).ping()' \
+    "$TEST_POSTGRES_URL" "$TEST_REDIS_URL" 2>/dev/null; then
+  echo "The production profile's tests need PostgreSQL at $TEST_POSTGRES_URL and Redis at $TEST_REDIS_URL;" \
+       "start them, or point TEST_POSTGRES_URL (a database you may CREATE DATABASE from) and TEST_REDIS_URL elsewhere." >&2
   exit 1
 fi
-exit "$status"
+ASSISTANT_PROFILE=production run_pytest "${PRODUCTION_TESTS[@]}" "$@"

@@ -114,7 +114,7 @@ _CUE_BEFORE = re.compile(
     r"|(?<![a-z])(?:pay|paying|payed|paid\s+for|charge|charging|spent|spend|spending|bill\s+of)"
     r"|(?<![a-z])(?:charged(?:\s+me)?(?:\s+(?:twice|again))?|deducted|debited|paid|cost|costs"
     r"|amount(?:\s+(?:was|is|of))?|charges?\s+of|total(?:\s+of)?))"
-    r"(?:\s*(?:是|为|有|了))?\s*[:：]?\s*$",
+    r"(?:\s*(?:是|为|有|了))?\s*[:：=]?\s*$",
     re.IGNORECASE,
 )
 _CUE_AFTER = re.compile(
@@ -127,6 +127,12 @@ _CUE_AFTER = re.compile(
 _NUMBER_WORD = re.compile(
     r"(?<![a-z])(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
     r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)(?![a-z])",
+    re.IGNORECASE,
+)
+# Markup, templates and SQL ("<script>alert(1)</script>", "{{7*7}}", "1 OR 1=1"): a message that
+# looks like code is no answer to "how much was taken?", even though the bot asked for a number.
+_CODE_LIKE = re.compile(
+    r"[<>{}\[\]`\\|=]|\$\{|(?<![a-z0-9])[a-z_][a-z0-9_]*\(|[0-9]\s*[*^]\s*[0-9]|;\s*--",
     re.IGNORECASE,
 )
 _UNIT_AFTER = re.compile(rf"\s*(?:{_UNIT_ZH}|{_UNIT_EN})", re.IGNORECASE)
@@ -315,6 +321,7 @@ def find_amount(text: str, *, bare_number_ok: bool = False) -> AmountMatch | Non
     """Find the amount in text, with its span."""
     text = normalize(text[:MAX_CHARS])
     correcting = has_correction_marker(text)
+    code_like = _CODE_LIKE.search(text) is not None
     text = mask(text, [m.span() for m in _NOT_AMOUNT.finditer(text)])
     spelled, spelled_bare = _spelled(text)
     explicit = _choose(_without_overlaps(_explicit(text) + spelled), text, correcting)
@@ -325,7 +332,7 @@ def find_amount(text: str, *, bare_number_ok: bool = False) -> AmountMatch | Non
             explicit = _choose(bare, text, correcting)
         elif cued:
             explicit = _choose(cued, text, correcting)
-        elif bare_number_ok and len({a.value for a in bare}) == 1:
+        elif bare_number_ok and not code_like and len({a.value for a in bare}) == 1:
             explicit = bare[0]
     if explicit is None:
         return None

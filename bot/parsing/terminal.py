@@ -26,7 +26,9 @@ _SEPARATORS = re.compile(
     r"\s*(?:(?:[:=#]|是|为|(?<![a-z])(?:is|was|no\.?|number)(?![a-z0-9]))\s*)*",
     re.IGNORECASE,
 )
-_GROUP = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+# IDs are ASCII: without re.ASCII, IGNORECASE lets [a-z] match the Kelvin sign, long s and
+# dotted I, and \d any script's digits, and such an "ID" is one no terminal has.
+_GROUP = re.compile(r"[a-z0-9]+", re.IGNORECASE | re.ASCII)
 _GROUP_GAP = re.compile(r"[ \-_]{1,2}")
 _WORDS_GAP = re.compile(r"[^a-z0-9]{1,12}", re.IGNORECASE)
 _NEXT_IS_OTHER = re.compile(r"\s*(?:元|块|圆|yuan|rmb|cny|%|点|时|号|月|日|am|pm)(?![a-z0-9])", re.IGNORECASE)
@@ -51,10 +53,10 @@ _OTHER_LABEL = re.compile(
     r"|trace|invoice)(?:\s*(?:id|no\.?|number|code|#))?\s*(?:is|:)?\s*$",
     re.IGNORECASE,
 )
-_UNLABELLED = re.compile(r"(?<![a-z0-9\-_])[a-z0-9]{8}(?![a-z0-9\-_])", re.IGNORECASE)
+_UNLABELLED = re.compile(r"(?<![a-z0-9\-_])[a-z0-9]{8}(?![a-z0-9\-_])", re.IGNORECASE | re.ASCII)
 _MONEY_TOKEN = re.compile(r"\d+(?:yuan|rmb|cny|kuai)|(?:rmb|cny)\d+", re.IGNORECASE)
 _BARE_LEAD_IN = r"(?:(?:就是|我的是|号码是|是|(?:it'?s|it\s+is|ok)(?![a-z0-9])|好的|嗯|哦)\s*[:：,，]?\s*)"
-_BARE_VALUE = r"(?P<v>[a-z0-9](?:[a-z0-9]|[ \-](?=[a-z0-9])){6,16})\s*[.!。！吧啊呀~]*\s*"
+_BARE_VALUE = r"(?P<v>(?a:[a-z0-9](?:[a-z0-9]|[ \-](?=[a-z0-9])){6,16}))\s*[.!。！吧啊呀~]*\s*"
 # With a lead-in word first; then without, for an ID that starts like one ("OK 000000").
 _BARE = (
     re.compile(rf"\s*{_BARE_LEAD_IN}?{_BARE_VALUE}", re.IGNORECASE),
@@ -161,8 +163,10 @@ def _bare(text: str) -> TerminalMatch | None:
 
 
 # "1029-3847", "8873 6621": two groups of four are how people copy a terminal ID.
-_GROUPED = re.compile(r"(?<![a-z0-9\-])[a-z0-9]{4}[ \-][a-z0-9]{4}(?![ \-]?[a-z0-9])", re.IGNORECASE)
-_EIGHT_DIGITS = re.compile(r"(?<![a-z0-9\-.,])\d{8}(?![a-z0-9\-.,])", re.IGNORECASE)
+_GROUPED = re.compile(
+    r"(?<![a-z0-9\-])[a-z0-9]{4}[ \-][a-z0-9]{4}(?![ \-]?[a-z0-9])", re.IGNORECASE | re.ASCII
+)
+_EIGHT_DIGITS = re.compile(r"(?<![a-z0-9\-.,])\d{8}(?![a-z0-9\-.,])", re.IGNORECASE | re.ASCII)
 _MENTIONS_TERMINAL = re.compile(r"终端|(?<![a-z])(?:tid|terminal)(?![a-z])", re.IGNORECASE)
 
 

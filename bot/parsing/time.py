@@ -106,6 +106,8 @@ _MONTH_NAME = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.
 _DATE_BEFORE = re.compile(
     r"(?:\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}\s*月\s*\d{1,2}\s*[日号]?"
     rf"|{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_NAME})"
+    # The bot reads a date back as "11月25日(周三) 10:00"; a customer may copy it.
+    r"(?:\s*\(?\s*(?:周|星期|礼拜)[一二三四五六日天]\s*\)?)?"
     r"\s*,?\s*(?:at\s+)?$",
     re.I,
 )
@@ -972,11 +974,9 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
     pods = _find_pods(text, clock_spans)
     zh_relatives = _find_zh_relatives(text)
     just_now = [(m.start(), m.end()) for m in _JUST_NOW_RE.finditer(text)]
+    weekdays = _find_zh_weekdays(text, today)
     own_days = (
-        _find_day_words(text, today)
-        + _find_zh_weekdays(text, today)
-        + _find_numeric_dates(text)
-        + _find_slash_dates(text, today)
+        _find_day_words(text, today) + weekdays + _find_numeric_dates(text) + _find_slash_dates(text, today)
     )
 
     regex_spans = (
@@ -990,7 +990,7 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
     hidden = _MONTH_DASH.sub(" ", hidden)
     run_zh = re.search(r"[\u4e00-\u9fff]", hidden) is not None
     duck_days, en_relatives = _duckling_components(hidden, now, run_zh)
-    days = sorted(own_days + duck_days, key=lambda d: d.start)
+    days = _without_weekdays_beside_dates(text, sorted(own_days + duck_days, key=lambda d: d.start), weekdays)
     relatives = sorted(zh_relatives + en_relatives, key=lambda r: r.start)
     spans = tuple(
         sorted(regex_spans + [(d.start, d.end) for d in duck_days] + [(r.start, r.end) for r in en_relatives])
@@ -1001,6 +1001,31 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
         return None
     window, coarse = composed
     return TimeMatch(window, spans, coarse)
+
+
+# "11月19日(周四)", "11月19日 周四": the weekday only qualifies the date beside it.
+_DATE_WEEKDAY_GAP = re.compile(r"[\s(),，、]{0,3}")
+
+
+def _without_weekdays_beside_dates(text: str, days: list[_Day], weekdays: list[_Day]) -> list[_Day]:
+    """Drop weekdays written next to a calendar date: read alone, a bare weekday is the latest such
+    day, which for a date more than a week back (the bot's own read-back copied into a correction)
+    is another day, and the one nearer the clock would win."""
+    dated = [d for d in days if d not in weekdays and re.search(r"\d", text[d.start : d.end])]
+
+    def beside_a_date(weekday: _Day) -> bool:
+        for day in dated:
+            if day.end <= weekday.start:
+                gap = text[day.end : weekday.start]
+            elif weekday.end <= day.start:
+                gap = text[weekday.end : day.start]
+            else:
+                continue
+            if _DATE_WEEKDAY_GAP.fullmatch(gap):
+                return True
+        return False
+
+    return [d for d in days if d not in weekdays or not beside_a_date(d)]
 
 
 def _compose(

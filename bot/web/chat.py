@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ from bot.web.support import agents_channel, customer_channel
 from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
 
 logger = logging.getLogger(__name__)
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 HELLO_TIMEOUT_SECONDS = 30
 MAX_CLIENT_ID_CHARS = 64
@@ -320,9 +323,13 @@ async def _receive(socket: Socket, timeout: float | None = None) -> Any:
     if not isinstance(frame, str):
         return None
     try:
-        return json.loads(frame)
-    except ValueError:
+        parsed = json.loads(frame)
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any real frame
         return None
+    if isinstance(parsed, dict):
+        # JSON may spell lone surrogates (\ud800), which no UTF-8 encoder downstream accepts.
+        return {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in parsed.items()}
+    return parsed
 
 
 async def _send(socket: Socket, message: dict[str, Any]) -> None:

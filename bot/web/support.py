@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from functools import wraps
@@ -246,7 +247,8 @@ def _text_field(body: dict[str, Any], name: str, limit: int) -> str | None:
         return None
     if not isinstance(value, str):
         return None
-    value = value.strip()
+    # JSON may spell lone surrogates, which no UTF-8 encoder downstream accepts.
+    value = re.sub("[\ud800-\udfff]", "\ufffd", value).strip()
     return value[:limit] if value else None
 
 
@@ -524,7 +526,7 @@ def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedStat
                 frame = await ws.recv()
                 try:
                     command = json.loads(frame) if isinstance(frame, str) else None
-                except ValueError:
+                except (ValueError, RecursionError):
                     command = None
                 if not isinstance(command, dict) or command.get("type") != "watch":
                     continue

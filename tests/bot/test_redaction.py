@@ -80,3 +80,24 @@ def test_any_luhn_valid_number_is_masked(digits: list[int], separator: str) -> N
 def test_never_raises(text: str) -> None:
     result = redact(text)
     assert isinstance(result.text, str)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "卡号6222 0212 3456 7890 123",
+        "my card number is 6222021234567890124",
+        "card no: 4111-1111-1111-1112 ok",
+    ],
+)
+def test_a_number_called_a_card_number_is_masked_even_when_its_check_digit_is_wrong(typed: str) -> None:
+    redacted = redact(typed)
+    assert "[***]" in redacted.text and "card_number" in redacted.removed
+    assert not re.search(r"\d{4}", redacted.text.replace(" ", "").replace("-", ""))
+
+
+@pytest.mark.parametrize(
+    "typed", ["卡号尾号1234", "终端号12345678", "card number ends in 5678", "交易参考号 123456789012"]
+)
+def test_short_numbers_near_a_card_label_stay(typed: str) -> None:
+    assert redact(typed).text == typed

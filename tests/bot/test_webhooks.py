@@ -475,3 +475,29 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
     assert process.returncode == 0, stderr
     assert len(receiver.requests) == 1
     assert "stopping after the round in progress" in stderr and "stopped" in stderr
+
+
+def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(database_url: str) -> None:
+    with EscalationStore(database_url) as store:
+        for n in range(3):
+            _open(store, conversation_id=f"web-purge-{n}")
+    with Outbox(database_url) as outbox:
+        long_ago = datetime.now(SHANGHAI) - timedelta(days=31)
+        old = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
+        recent = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
+        assert old is not None and recent is not None
+        assert outbox.mark_delivered(old, long_ago) and outbox.mark_delivered(recent, datetime.now(SHANGHAI))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, "", WEBHOOK_KEEP_DELIVERED_DAYS="30"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    with Outbox(database_url) as outbox:
+        left = {message.id: message.delivered_at for message in outbox.messages()}
+    assert old.id not in left and recent.id in left and left[recent.id] is not None
+    assert [delivered for delivered in left.values() if delivered is None], "an undelivered event was purged"
+    assert "purged 1 event(s)" in result.stderr

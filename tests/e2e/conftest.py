@@ -59,8 +59,14 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     production (two gateways, rasa servers and action servers on PostgreSQL and Redis)."""
     chosen = profile()
     copies = 2 if chosen == PRODUCTION else 1
+    # Every test talks from 127.0.0.1, and the production profile's gateways count each address
+    # together: the per-address limit is raised there (its own test uses a gateway of its own).
+    limits = {"GATEWAY_ADDRESS_MESSAGES_PER_MINUTE": "100000"} if chosen == PRODUCTION else {}
     processes = AssistantProcesses(
-        workdir=tmp_path_factory.mktemp("assistant"), profile=chosen, copies=copies
+        workdir=tmp_path_factory.mktemp("assistant"),
+        profile=chosen,
+        copies=copies,
+        gateway_environment=limits,
     )
     processes.start()
     client = Client(processes)

@@ -79,7 +79,12 @@ def bot_texts(frames: list[dict[str, Any]]) -> list[str]:
 def extra_gateway(processes: AssistantProcesses, workdir: Path, **settings: str) -> Iterator[str]:
     """A second gateway process beside the shared one, with its own settings (GATEWAY_*, RASA_URL)."""
     port = free_port()
-    env = {**os.environ, **processes.environment(), "GATEWAY_PORT": str(port), **settings}
+    # Its own Redis prefix (production profile): its limits count apart from the shared gateways'.
+    own = {
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_REDIS_PREFIX": f"{processes.stores.name}x{port}" if processes.stores else "",
+    }
+    env = {**os.environ, **processes.environment(), **own, **settings}
     log = open(workdir / f"gateway-{port}.log", "ab")  # noqa: SIM115
     child = subprocess.Popen(
         [sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
