@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+import unicodedata
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -171,7 +172,7 @@ class ChatService:
         text = frame.get("text")
         text = text.strip() if isinstance(text, str) else ""
         problem = None
-        if not text:
+        if not _visible(text):
             problem = "empty"
         elif len(text) > self.settings.max_message_chars:
             problem = "too_long"
@@ -341,6 +342,11 @@ async def _send(socket: Socket, message: dict[str, Any]) -> None:
 
 async def _notify(socket: Socket, code: str, language: str) -> None:
     await _send(socket, {"type": "notice", "code": code, "text": notice(code, language)})
+
+
+def _visible(text: str) -> bool:
+    """Whether a message shows anything: zero-width, direction and control characters alone do not."""
+    return any(not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf") for char in text)
 
 
 def _language(value: object, default: str = "zh") -> str:

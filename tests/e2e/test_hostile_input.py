@@ -106,9 +106,10 @@ CORPUS: list[Hostile] = [
     Hostile("empty", "   \t  ", expect="empty"),
     Hostile("empty", "\r\n" * 50, expect="empty"),
     Hostile("empty", "\u3000\u3000\u00a0", expect="empty"),
-    Hostile("empty", "\u200b\u200b\u200b"),  # not white space to Python: reaches the bot as nothing
+    Hostile("empty", "\u200b\u200b\u200b", expect="empty"),  # invisible only: nothing to send
+    Hostile("empty", "\u202e\u2066\x00\ufeff", expect="empty"),
     # Control characters.
-    Hostile("control", "\x00"),
+    Hostile("control", "\x00", expect="empty"),  # nothing visible: refused as empty
     Hostile("control", "刷卡失败\x00扣了128元\x00", "zh"),
     Hostile("control", "\x1b[31m红色警告\x1b[0m 钱被扣了", "zh"),
     Hostile("control", "\x1b]0;pwned\x07\x1b[2J the machine said failed", "en"),
@@ -119,7 +120,7 @@ CORPUS: list[Hostile] = [
     Hostile("bidi", "\u202e款退要我\u202c", "zh"),
     Hostile("bidi", "终端号\u202e74839201\u202c", "zh"),
     Hostile("bidi", "I paid \u2066128\u2069 yuan \u2067but\u2069 \u2068it failed\u2069", "en"),
-    Hostile("bidi", "\u200f\u200e\u061c\u202a\u202b\u202d"),
+    Hostile("bidi", "\u200f\u200e\u061c\u202a\u202b\u202d", expect="empty"),  # direction marks alone: empty
     # Zero-width characters.
     Hostile("zero-width", "终\u200b端\u200b号 1029\u200b3847", "zh"),
     Hostile("zero-width", "\ufeff你好\u2060", "zh"),
