@@ -9,6 +9,7 @@ from sanic.request import Request
 
 from bot.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
 from bot.redaction import redact
+from bot.typed_text import printable
 
 MAX_MESSAGE_CHARS = 2000
 
@@ -28,9 +29,7 @@ class RedactingRestInput(RestInput):
         message = (request.json or {}).get("message")
         if not isinstance(message, str):
             message = "" if message is None else str(message)
-        # Control characters carry no meaning in a chat and confuse logs and terminals.
-        cleaned = "".join(ch for ch in message if ch.isprintable() or ch in "\n\t")
-        return cleaned[:MAX_MESSAGE_CHARS]
+        return printable(message)[:MAX_MESSAGE_CHARS]
 
     def _extract_message(self, req: Request) -> str | None:
         text = redact(self._raw_message(req)).text.strip()

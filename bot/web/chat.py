@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
-import unicodedata
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +19,7 @@ from bot.case_store.merchants import MerchantDirectory
 from bot.language import LANGUAGES
 from bot.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.redaction import redact
+from bot.typed_text import printable, well_formed
 from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.sessions import ConversationSessions
@@ -30,8 +29,6 @@ from bot.web.support import agents_channel, customer_channel
 from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
 
 logger = logging.getLogger(__name__)
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 HELLO_TIMEOUT_SECONDS = 30
 MAX_CLIENT_ID_CHARS = 64
@@ -328,8 +325,7 @@ async def _receive(socket: Socket, timeout: float | None = None) -> Any:
     except (ValueError, RecursionError):  # not JSON, or nested deeper than any real frame
         return None
     if isinstance(parsed, dict):
-        # JSON may spell lone surrogates (\ud800), which no UTF-8 encoder downstream accepts.
-        return {k: _LONE_SURROGATE.sub("\ufffd", v) if isinstance(v, str) else v for k, v in parsed.items()}
+        return {key: well_formed(v) if isinstance(v, str) else v for key, v in parsed.items()}
     return parsed
 
 
@@ -345,8 +341,8 @@ async def _notify(socket: Socket, code: str, language: str) -> None:
 
 
 def _visible(text: str) -> bool:
-    """Whether a message shows anything: zero-width, direction and control characters alone do not."""
-    return any(not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf") for char in text)
+    """Whether a message shows anything (what the REST channel would not turn into nothing)."""
+    return bool(printable(text).strip())
 
 
 def _language(value: object, default: str = "zh") -> str:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from functools import wraps
@@ -48,6 +47,7 @@ from bot.case_store.escalations import (
 )
 from bot.case_store.models import STATUSES
 from bot.redaction import redact
+from bot.typed_text import well_formed
 from bot.web.merchant_pages import message_page
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.settings import GatewaySettings
@@ -247,8 +247,7 @@ def _text_field(body: dict[str, Any], name: str, limit: int) -> str | None:
         return None
     if not isinstance(value, str):
         return None
-    # JSON may spell lone surrogates, which no UTF-8 encoder downstream accepts.
-    value = re.sub("[\ud800-\udfff]", "\ufffd", value).strip()
+    value = well_formed(value).strip()
     return value[:limit] if value else None
 
 
