@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import redis
 import sqlalchemy as sa
 
 from bot.config import PROJECT_ROOT
@@ -53,18 +54,16 @@ class ProductionStores:
     def database_url(self) -> str:
         return str(sa.engine.make_url(self.postgres_url).set(database=self.name))
 
-    def create(self) -> None:
+    def check_reachable(self) -> None:
+        """Raise RuntimeError, naming the variable that points elsewhere, if a server is missing."""
         try:
-            admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+            admin = sa.create_engine(self.postgres_url)
+            admin.connect().close()
             admin.dispose()
         except sa.exc.OperationalError as error:
             raise RuntimeError(
                 f"PostgreSQL is not reachable at {self.postgres_url} (set TEST_POSTGRES_URL): {error}"
             ) from error
-        import redis
-
         try:
             redis.Redis.from_url(self.redis_url).ping()
         except redis.RedisError as error:
@@ -72,13 +71,18 @@ class ProductionStores:
                 f"Redis is not reachable at {self.redis_url} (set TEST_REDIS_URL): {error}"
             ) from error
 
+    def create(self) -> None:
+        self.check_reachable()
+        admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
+        admin.dispose()
+
     def drop(self) -> None:
         admin = sa.create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         admin.dispose()
-        import redis
-
         client = redis.Redis.from_url(self.redis_url)
         keys = list(client.scan_iter(match=f"{self.name}*", count=1000))
         if keys:

@@ -38,10 +38,11 @@ run_pytest() {
 log "pytest: the embedded default profile (SQLite, in-process state)"
 run_pytest "$@"
 log "pytest: the production profile (PostgreSQL $TEST_POSTGRES_URL, Redis $TEST_REDIS_URL; two of each process)"
-if ! python -c 'import sys, redis, sqlalchemy as sa; sa.create_engine(sys.argv[1]).connect().close(); redis.Redis.from_url(sys.argv[2]).ping()' \
-    "$TEST_POSTGRES_URL" "$TEST_REDIS_URL" 2>/dev/null; then
-  echo "The production profile's tests need PostgreSQL at $TEST_POSTGRES_URL and Redis at $TEST_REDIS_URL;" \
-       "start them, or point TEST_POSTGRES_URL (a database you may CREATE DATABASE from) and TEST_REDIS_URL elsewhere." >&2
-  exit 1
-fi
+# One clear line, naming the variable to set, if PostgreSQL or Redis is missing.
+python -c 'import sys
+from bot.processes import ProductionStores
+try:
+    ProductionStores(sys.argv[1], sys.argv[2]).check_reachable()
+except RuntimeError as missing:
+    sys.exit(str(missing))' "$TEST_POSTGRES_URL" "$TEST_REDIS_URL"
 ASSISTANT_PROFILE=production run_pytest "${PRODUCTION_TESTS[@]}" "$@"
