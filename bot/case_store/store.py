@@ -79,10 +79,13 @@ def url_from_environment() -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for the case store: PostgreSQL, or SQLite tuned for threads (WAL, busy timeout)."""
+    """An engine for the case store: PostgreSQL, or SQLite tuned for threads (WAL, busy timeout).
+
+    Its errors never show the values of a statement (`hide_parameters`): callers log them, and a
+    ticket's facts and notes belong in the case store, not in the logs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, future=True, pool_pre_ping=True)
+        return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
     database = parsed.database
     in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
     if not in_memory:
@@ -91,6 +94,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(
         parsed,
         future=True,
+        hide_parameters=True,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
         **pool,
     )

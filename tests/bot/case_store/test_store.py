@@ -1,9 +1,10 @@
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from bot.case_store import (
     CaseStore,
@@ -11,6 +12,7 @@ from bot.case_store import (
     InvalidTransition,
     TicketNotFound,
 )
+from bot.case_store.store import make_engine
 from tests.bot.case_store.support import SHANGHAI, Clock, count, facts, pending_draft, refund_draft
 
 TX = "TX-0001"
@@ -290,3 +292,13 @@ def test_drafts_refuse_what_cannot_be_stored(store: CaseStore) -> None:
             "LK-20261126-0001", outcome="no_charge", transaction_id=None, card_last4="12345"
         )
     assert facts()["card_last4"] == "4821"
+
+
+def test_a_failed_statement_does_not_show_its_values(tmp_path: Path) -> None:
+    """Callers log case store errors; a ticket's facts must not go into the logs with them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'cases.db'}")
+    statement = text("SELECT * FROM no_such_table WHERE note = :note")
+    with engine.connect() as connection, pytest.raises(OperationalError) as failed:
+        connection.execute(statement, {"note": "卡尾号 4821 128.50"})
+    engine.dispose()
+    assert "4821" not in str(failed.value) and "hidden" in str(failed.value)
