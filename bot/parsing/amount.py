@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-import cn2an
-
-from bot.parsing.normalize import duckling_parse, has_correction_marker, is_negated, mask, normalize
+from bot.parsing.duckling_calls import duckling_parse, parse_budget
+from bot.parsing.normalize import has_correction_marker, is_negated, mask, normalize
+from bot.parsing.numerals import chinese_numeral
 
 # Chat messages are short; the cap bounds regex work on pasted junk.
 MAX_CHARS = 1000
+# The most time Duckling may take reading number words in one message.
+DUCKLING_SECONDS = 0.3
 
 _CENT = Decimal("0.01")
 # Anything this large is an ID or garbage, not what a card payment took.
@@ -161,9 +163,8 @@ def _decimal(token: str | None) -> Decimal | None:
     token = token.replace(",", "").replace("点", ".") if token[0].isdigit() else token
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
         return Decimal(token)
-    try:
-        value = cn2an.cn2an(token, "smart")
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+    value = chinese_numeral(token)
+    if value is None:
         return None
     try:
         return Decimal(str(value))
@@ -283,7 +284,9 @@ def _spelled(text: str) -> tuple[list[AmountMatch], list[AmountMatch]]:
     if not _NUMBER_WORD.search(text):
         return [], []
     with_unit, without = [], []
-    for entity in duckling_parse(text, "EN", "number"):
+    with parse_budget(DUCKLING_SECONDS):
+        entities = duckling_parse(text, "EN", "number")
+    for entity in entities:
         start, end = entity.get("start"), entity.get("end")
         value = (entity.get("value") or {}).get("value")
         if not (isinstance(start, int) and isinstance(end, int) and isinstance(value, (int, float))):

@@ -8,11 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot.parsing.amount import find_amount
+from bot.parsing.duckling_calls import parse_budget
 from bot.parsing.normalize import has_correction_marker, mask, normalize
 from bot.parsing.terminal import find_terminal_id, id_shaped_spans
 from bot.parsing.time import MAX_CHARS, TimeWindow, find_time
 
 SLOTS = ("transaction_time", "amount", "terminal_id")
+# The most time Duckling may take on one message, whatever it says.
+DUCKLING_SECONDS = 0.7
 
 # Words that put a message about a day ("今天", "last week") in the context of
 # a payment; without them, and outside the form, a bare day is chit-chat
@@ -53,6 +56,11 @@ def extract_facts(text: str, now: datetime, requested_slot: str | None = None) -
     """All facts one message states, in any order; requested_slot is what the bot just asked for."""
     # Normalise once so every parser sees the same characters at the same
     # offsets; the spans each one claims are blanked before the next runs.
+    with parse_budget(DUCKLING_SECONDS):
+        return _extract(text, now, requested_slot)
+
+
+def _extract(text: str, now: datetime, requested_slot: str | None) -> Facts:
     clean = normalize(text[:MAX_CHARS])
     correcting = has_correction_marker(clean)
     taken: list[tuple[int, int]] = []

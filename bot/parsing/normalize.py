@@ -1,14 +1,10 @@
-"""Length-preserving text normalisation and Duckling access shared by the parsers."""
+"""Length-preserving text normalisation shared by the parsers."""
 
 from __future__ import annotations
 
-import json
 import re
-import zoneinfo
 from functools import cache
-from pathlib import Path
 
-import duckling
 from opencc import OpenCC
 
 # Parsers report character spans that callers use to mask text, so every
@@ -117,33 +113,3 @@ def has_correction_marker(text: str) -> bool:
 def is_negated(text: str, start: int) -> bool:
     """Tell whether the value starting at `start` is preceded by a denial."""
     return _NEGATION_BEFORE.search(text[max(0, start - 12) : start]) is not None
-
-
-@cache
-def _tz_db() -> object:
-    """Load Duckling's time-zone database once, from the first zoneinfo dir found."""
-    paths = [p for p in zoneinfo.TZPATH if Path(p, "UTC").exists()]
-    return duckling.load_time_zones(paths[0] if paths else "/usr/share/zoneinfo")
-
-
-@cache
-def _locale(lang: str) -> object:
-    """Return Duckling's default locale for a language code ("EN", "ZH")."""
-    return duckling.default_locale_lang(duckling.parse_lang(lang))
-
-
-@cache
-def _dimensions(dimension: str) -> object:
-    """Return Duckling's parsed form of one dimension name."""
-    return duckling.parse_dimensions([dimension])
-
-
-def duckling_parse(text: str, lang: str, dimension: str, ref_utc_ts: int = 0) -> list[dict]:
-    """Return Duckling's entities of one dimension in text; a native failure yields none."""
-    try:
-        ref = duckling.parse_ref_time(_tz_db(), "UTC", ref_utc_ts)
-        context = duckling.Context(ref, _locale(lang))
-        entities = json.loads(duckling.parse_text(text, context, _dimensions(dimension), False))
-    except Exception:  # native code must never take the bot down
-        return []
-    return [e for e in entities if isinstance(e, dict) and e.get("dim") == dimension]

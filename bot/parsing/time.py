@@ -8,19 +8,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-import cn2an
-
+from bot.parsing.duckling_calls import duckling_parse, parse_budget
 from bot.parsing.normalize import (
-    duckling_parse,
     has_correction_marker,
     is_negated,
     mask,
     normalize,
 )
+from bot.parsing.numerals import chinese_numeral
 
 # Chat messages are short; the cap keeps Duckling and the regexes cheap when
 # someone pastes a novel or binary junk.
 MAX_CHARS = 1000
+# The most time Duckling may take reading the days in one message.
+DUCKLING_SECONDS = 0.5
 
 _EXACT_MARGIN = timedelta(minutes=5)
 _JUST_NOW = timedelta(minutes=20)
@@ -401,9 +402,8 @@ def _cn_int(token: str) -> int | None:
     """Convert a digit or Chinese-numeral token to an int."""
     if token.isdigit():
         return int(token)
-    try:
-        value = cn2an.cn2an(token, "smart")
-    except (ValueError, KeyError, IndexError, TypeError):
+    value = chinese_numeral(token)
+    if value is None:
         return None
     return int(value) if float(value) == int(value) else None
 
@@ -989,7 +989,8 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
     hidden = mask(text, regex_spans + [m.span() for m in _NOT_A_DATE.finditer(text)])
     hidden = _MONTH_DASH.sub(" ", hidden)
     run_zh = re.search(r"[\u4e00-\u9fff]", hidden) is not None
-    duck_days, en_relatives = _duckling_components(hidden, now, run_zh)
+    with parse_budget(DUCKLING_SECONDS):
+        duck_days, en_relatives = _duckling_components(hidden, now, run_zh)
     days = _without_weekdays_beside_dates(text, sorted(own_days + duck_days, key=lambda d: d.start), weekdays)
     relatives = sorted(zh_relatives + en_relatives, key=lambda r: r.start)
     spans = tuple(
