@@ -18,12 +18,12 @@ _LAST4 = re.compile(
 )
 _RRN = re.compile(
     r"(?:参考号|參考號|检索参考号|(?<![a-z])(?:rrn|ref(?:erence)?\s*(?:no\.?|number|#)?))"
-    r"\s*(?:是|为|:|：|is|=)?\s*(?P<v>[0-9a-z]{12})(?![0-9a-z])",
+    r"\s*(?:(?:是|为|:|：|is|=)\s*)?(?P<v>[0-9a-z]{12})(?![0-9a-z])",
     re.IGNORECASE,
 )
 _VOUCHER = re.compile(
     r"(?:凭证号|憑證號|流水号|(?<![a-z])(?:voucher|trace|stan)\s*(?:no\.?|number|#)?)"
-    r"\s*(?:是|为|:|：|is|=)?\s*(?P<v>\d{6})(?!\d)",
+    r"\s*(?:(?:是|为|:|：|is|=)\s*)?(?P<v>\d{6})(?!\d)",
     re.IGNORECASE,
 )
 _BARE_FOUR = re.compile(r"\s*(?:是|就是|it'?s|its)?\s*(?P<v>\d{4})\s*[.!。吧]*\s*", re.IGNORECASE)

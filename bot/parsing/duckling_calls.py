@@ -1,13 +1,13 @@
 """Duckling on untrusted text, with bounded work whatever the text.
 
 Duckling's cost grows exponentially with the number of time expressions written next to each other
-(five adjacent "11月24日" take a second, seven abort the process), and only with that. So a text is
-shown to Duckling in windows of at most `MAX_ATOMS` time-like atoms (numbers and time words, found
-by a cheap scan), cut where the atoms are furthest apart so that one expression stays whole;
-identical windows (a repeated paste) are parsed once; at most `MAX_WINDOWS` windows are parsed; and
-each call runs in a worker process with a memory cap and a deadline, inside the time budget of the
-extraction that asked (`parse_budget`). An ordinary message is a single window: Duckling sees it
-whole, as before.
+(five adjacent "11月24日" take a second, seven abort the process), and with the length of a run of
+numerals. So a text is shown to Duckling in windows of at most `MAX_ATOMS` time-like atoms (numbers
+and time words, found by a cheap scan; runs longer than `MAX_ATOM_CHARS` are blanked), cut where the
+atoms are furthest apart so that one expression stays whole; identical windows (a repeated paste)
+are parsed once; at most `MAX_WINDOWS` windows are parsed; and each call runs in a worker process
+with a memory cap and a deadline, inside the time budget of the extraction that asked
+(`parse_budget`). An ordinary message is a single window: Duckling sees it whole, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.parsing.duckling_worker import shared_worker
 
 MAX_ATOMS = 6
 MAX_WINDOWS = 12
+MAX_ATOM_CHARS = 24
 # One call's deadline; an extraction's budget (below) bounds the sum of its calls.
 CALL_SECONDS = 0.4
 
@@ -85,7 +86,7 @@ def duckling_parse(text: str, lang: str, dimension: str, ref_utc_ts: int = 0) ->
     """Duckling's entities of one dimension in text, offsets into text; what cannot be parsed in
     bounded time and memory yields nothing."""
     found: list[dict] = []
-    for offset, piece in windows(text):
+    for offset, piece in windows(_without_long_atoms(text)):
         for entity in _parse_window(piece, lang, dimension, ref_utc_ts):
             if not isinstance(entity, dict) or entity.get("dim") != dimension:
                 continue
@@ -93,6 +94,12 @@ def duckling_parse(text: str, lang: str, dimension: str, ref_utc_ts: int = 0) ->
             if isinstance(start, int) and isinstance(end, int):
                 found.append({**entity, "start": start + offset, "end": end + offset})
     return found
+
+
+def _without_long_atoms(text: str) -> str:
+    # A run of digits or numerals longer than any date or amount (a pasted number, 一一一…) is no time
+    # or amount Duckling could read, yet it parses it slowly: blank it, keeping offsets.
+    return _ATOM.sub(lambda m: " " * len(m.group()) if len(m.group()) > MAX_ATOM_CHARS else m.group(), text)
 
 
 def _parse_window(piece: str, lang: str, dimension: str, ref_utc_ts: int) -> list[dict]:

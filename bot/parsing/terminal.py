@@ -50,7 +50,7 @@ _OTHER_LABEL = re.compile(
     r"(?:(?:商户|参考|检索|凭证|流水|订单|交易|批次|授权|工单|手机|电话)[号码]*|卡号|尾号|单号)"
     r"\s*[:：]?\s*$"
     r"|(?<![a-z])(?:merchant|mid|ref(?:erence)?|rrn|order|ticket|card|phone|auth\w*|batch"
-    r"|trace|invoice)(?:\s*(?:id|no\.?|number|code|#))?\s*(?:is|:)?\s*$",
+    r"|trace|invoice)(?:\s*(?:id|no\.?|number|code|#))?\s*(?:(?:is|:)\s*)?$",
     re.IGNORECASE,
 )
 _UNLABELLED = re.compile(r"(?<![a-z0-9\-_])[a-z0-9]{8}(?![a-z0-9\-_])", re.IGNORECASE | re.ASCII)

@@ -142,16 +142,16 @@ _EN_NOON = re.compile(
     re.IGNORECASE,
 )
 _BARE_CLOCK = re.compile(
-    r"\s*(?:at|around|about|大概|大约|约|是|就是)?\s*"
+    r"\s*(?:(?:at|around|about|大概|大约|约|是|就是)\s*)?"
     r"(?:(?P<h>[01]?\d|2[0-4])(?:[.](?P<m>[0-5]\d))?|(?P<hh>[01]\d|2[0-3])(?P<mm>[0-5]\d))"
-    r"\s*(?P<mod>左右|多|-?ish|吧)?\s*[.!。!]?\s*",
+    r"\s*(?:(?P<mod>左右|多|-?ish|吧)\s*)?(?:[.!。!]\s*)?",
     re.IGNORECASE,
 )
 
 # Words around a clock time that widen or shift it.
 _MOD_BEFORE = re.compile(
     r"(?P<w>大概|大约|大致|约莫|约|差不多|估计|around|about|approx\.?|approximately"
-    r"|roughly|like|maybe|~|after|before|by)\s*(?:是|在)?\s*$",
+    r"|roughly|like|maybe|~|after|before|by)\s*(?:(?:是|在)\s*)?$",
     re.IGNORECASE,
 )
 _MOD_AFTER = re.compile(
@@ -285,7 +285,9 @@ _JUST_NOW_RE = re.compile(
     re.IGNORECASE,
 )
 _ZH_RELATIVE = re.compile(
-    rf"(?P<n>\d+(?:\.\d+)?|[{_CN_DIGIT}百几半]+)\s*(?:个)?\s*(?P<half>半)?\s*(?:个)?\s*"
+    # Each optional part takes the spaces after it, so a long run of spaces (masked text) is read one
+    # way only; a count starts where its digits start. Both keep the work linear in the text.
+    rf"(?<![\d.{_CN_DIGIT}百几半])(?P<n>\d+(?:\.\d+)?|[{_CN_DIGIT}百几半]+)\s*(?:个\s*)?(?:(?P<half>半)\s*)?(?:个\s*)?"
     r"(?P<u>小时|钟头|分钟|分|天|星期|礼拜|周|秒)\s*(?:以前|之前|前)"
 )
 _EN_RELATIVE_SPAN = re.compile(r"(?<![a-z])(?:ago|earlier)(?![a-z])", re.I)

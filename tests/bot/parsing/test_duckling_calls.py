@@ -106,3 +106,16 @@ def test_a_nested_budget_never_extends_the_outer_one() -> None:
         with parse_budget(10):
             assert duckling_calls._budget_deadline.get() == outer
     assert duckling_calls._budget_deadline.get() is None
+
+
+def test_a_run_of_numerals_longer_than_any_date_is_not_shown_to_duckling(monkeypatch) -> None:
+    shown: list[str] = []
+
+    class Recorder:
+        def parse(self, text, lang, dimension, ref, timeout):
+            shown.append(text)
+            return []
+
+    monkeypatch.setattr(duckling_calls, "shared_worker", Recorder)
+    duckling_parse("一" * 1999 + "天 yesterday", "ZH", "time")
+    assert shown and all("一" not in text for text in shown) and "yesterday" in shown[-1]
