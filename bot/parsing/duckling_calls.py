@@ -3,7 +3,7 @@
 Duckling's cost grows exponentially with the number of time expressions written next to each other
 (five adjacent "11月24日" take a second, seven abort the process), and with the length of a run of
 numerals. So a text is shown to Duckling in windows of at most `MAX_ATOMS` time-like atoms (numbers
-and time words, found by a cheap scan; runs longer than `MAX_ATOM_CHARS` are blanked), cut where the
+and time words, found by a cheap scan; runs of numerals longer than any amount are blanked), cut where the
 atoms are furthest apart so that one expression stays whole; identical windows (a repeated paste)
 are parsed once; at most `MAX_WINDOWS` windows are parsed; and each call runs in a worker process
 with a memory cap and a deadline, inside the time budget of the extraction that asked
@@ -23,7 +23,6 @@ from bot.parsing.duckling_worker import shared_worker
 
 MAX_ATOMS = 6
 MAX_WINDOWS = 12
-MAX_ATOM_CHARS = 24
 # One call's deadline; an extraction's budget (below) bounds the sum of its calls.
 CALL_SECONDS = 0.4
 
@@ -31,7 +30,7 @@ CALL_SECONDS = 0.4
 # words and characters, and English time words. Missing a word only means a window may hold more
 # atoms than planned; the worker's cap still bounds it.
 _ATOM = re.compile(
-    r"\d+|[零〇一二两三四五六七八九十百千万亿]+"
+    r"\d+|[零〇一二两三四五六七八九十百千万亿]{1,2}"
     r"|[今昨前明后大]天|[上下中]午|早上|早晨|晚上|凌晨|傍晚|夜里|半夜|深夜|今早|今晚|昨晚|明早|明晚"
     r"|(?:周|星期|礼拜)[一二三四五六日天末]?|[年月日号点分秒刻半时节宵旦晚早夜]"
     r"|(?<![a-z])(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
@@ -43,6 +42,9 @@ _ATOM = re.compile(
     r"|forty|fifty|hundred|thousand)(?![a-z])",
     re.IGNORECASE,
 )
+
+# Duckling reads each Chinese numeral as a token of its own, so a run counts one atom per two.
+_LONG_RUN = re.compile(r"\d{25,}|[零〇一二两三四五六七八九十百千万亿点]{13,}")
 
 _budget_deadline: ContextVar[float | None] = ContextVar("duckling_budget_deadline", default=None)
 _CACHE_SIZE = 256
@@ -86,7 +88,7 @@ def duckling_parse(text: str, lang: str, dimension: str, ref_utc_ts: int = 0) ->
     """Duckling's entities of one dimension in text, offsets into text; what cannot be parsed in
     bounded time and memory yields nothing."""
     found: list[dict] = []
-    for offset, piece in windows(_without_long_atoms(text)):
+    for offset, piece in windows(_without_long_runs(text)):
         for entity in _parse_window(piece, lang, dimension, ref_utc_ts):
             if not isinstance(entity, dict) or entity.get("dim") != dimension:
                 continue
@@ -96,10 +98,10 @@ def duckling_parse(text: str, lang: str, dimension: str, ref_utc_ts: int = 0) ->
     return found
 
 
-def _without_long_atoms(text: str) -> str:
+def _without_long_runs(text: str) -> str:
     # A run of digits or numerals longer than any date or amount (a pasted number, 一一一…) is no time
     # or amount Duckling could read, yet it parses it slowly: blank it, keeping offsets.
-    return _ATOM.sub(lambda m: " " * len(m.group()) if len(m.group()) > MAX_ATOM_CHARS else m.group(), text)
+    return _LONG_RUN.sub(lambda m: " " * len(m.group()), text)
 
 
 def _parse_window(piece: str, lang: str, dimension: str, ref_utc_ts: int) -> list[dict]:

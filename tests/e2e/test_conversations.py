@@ -72,7 +72,7 @@ def test_interruption_is_answered_and_the_form_goes_on(assistant: Client) -> Non
 
 def test_no_terminal_id_goes_on_with_the_shop_name(assistant: Client) -> None:
     sender = assistant.new_sender()
-    assistant.say(sender, "paid 56 yuan at a cafe this morning, terminal said declined but i got charged")
+    assistant.say(sender, "paid 56 yuan at a cafe yesterday morning, terminal said declined, i got charged")
     replies = assistant.say(sender, "I can't find the terminal id, no receipt")
     assert "shop" in texts(replies).lower()
     replies = assistant.say(sender, "Luckin Coffee Xuhui")
@@ -125,7 +125,7 @@ def test_language_follows_the_user_mid_conversation(assistant: Client) -> None:
 
 def test_after_two_unusable_answers_help_and_a_person_are_offered(assistant: Client) -> None:
     sender = assistant.new_sender()
-    assistant.say(sender, "今天早上9点在加油站刷卡失败 扣了300元")
+    assistant.say(sender, "昨天早上9点在加油站刷卡失败 扣了300元")
     first = assistant.say(sender, "12345")
     assert "8位" in texts(first)
     second = assistant.say(sender, "ABC123")
@@ -135,7 +135,7 @@ def test_after_two_unusable_answers_help_and_a_person_are_offered(assistant: Cli
 
 def test_conversation_survives_a_rasa_server_restart(assistant: Client) -> None:
     sender = assistant.new_sender()
-    assistant.say(sender, "card payment failed but i was charged 45 yuan this morning")
+    assistant.say(sender, "card payment failed but i was charged 45 yuan yesterday morning")
     assistant.processes.restart_rasa()
     replies = assistant.say(sender, "terminal 5566 7788")
     assert "Is that correct?" in texts(replies)

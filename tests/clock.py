@@ -1,0 +1,41 @@
+"""A faked wall clock for whole processes (libfaketime), so the suite can run at any moment.
+
+The offset is relative, so every process started under it (pytest, the servers it starts, their
+children) agrees on the faked time while their clocks still advance; monotonic clocks are left alone
+so that timeouts and event loops keep real time. `python -m tests.clock 2026-11-30T00:05+08:00` prints
+the environment assignments for a shell (scripts/test.sh uses it).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+from datetime import datetime
+
+LIBRARY_PATTERNS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
+
+
+def faketime_library() -> str:
+    """The path of libfaketime, or an error naming the Debian package to install."""
+    for pattern in LIBRARY_PATTERNS:
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
+    raise RuntimeError("libfaketime is missing: install Debian's faketime package (apt-get install faketime)")
+
+
+def faked_clock_env(moment: datetime) -> dict[str, str]:
+    """Environment variables that make a process (and its children) see `moment` as now."""
+    offset = round(moment.timestamp() - time.time())
+    return {
+        "LD_PRELOAD": " ".join(filter(None, [faketime_library(), os.environ.get("LD_PRELOAD", "")])),
+        "FAKETIME": f"{offset:+d}",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+
+
+if __name__ == "__main__":
+    for name, value in faked_clock_env(datetime.fromisoformat(sys.argv[1])).items():
+        print(f"{name}='{value}'")
