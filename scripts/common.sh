@@ -79,14 +79,17 @@ ensure_chinese_font() {
     || echo "Without a Chinese font, PNG posters cannot be made (SVG posters still can)." >&2
 }
 
-ensure_chromium() {
+ensure_test_packages() {
   # The widget's tests drive Debian's Chromium through Playwright (never `playwright install`);
-  # a Chinese font makes their screenshots readable and the posters' text drawable.
+  # a Chinese font makes their screenshots readable and the posters' text drawable; libfaketime
+  # (Debian's faketime) runs tests at faked moments (tests/clock.py).
   local missing=()
   [ -x "$CHROMIUM" ] || missing+=(chromium)
   has_chinese_font || missing+=(fonts-wqy-microhei)
+  compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null || missing+=(faketime)
   if ! ensure_debian_packages "${missing[@]}"; then
-    echo "The browser tests need Debian's Chromium at $CHROMIUM (or CHROMIUM pointing at another one)." >&2
+    echo "The tests need Debian's Chromium at $CHROMIUM (or CHROMIUM pointing at another one)," \
+         "a Chinese font (fonts-wqy-microhei) and libfaketime (faketime)." >&2
     exit 1
   fi
 }
