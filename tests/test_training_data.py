@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -72,3 +73,32 @@ def test_no_example_stands_under_two_intents() -> None:
             for text in texts:
                 intents_of.setdefault(text.casefold(), set()).add(intent)
     assert {text: intents for text, intents in intents_of.items() if len(intents) > 1} == {}
+
+
+def _blind_scenario_texts() -> list[str]:
+    """Every message a blind scenario's customer sends (tests/blind, written without seeing data/)."""
+    texts = []
+    for path in sorted((ROOT / "tests" / "blind" / "scenarios").glob("*.yml")):
+        for scenario in yaml.safe_load(path.read_text(encoding="utf-8")):
+            texts.append(scenario["opening"])
+            texts.extend(scenario.get("followups") or [])
+            for answers in (scenario.get("answers") or {}).values():
+                texts.extend(answers or [])
+    return [str(text) for text in texts]
+
+
+def test_blind_scenarios_are_never_trained_on() -> None:
+    said = _blind_scenario_texts()
+    assert len(said) > 500
+    trained = {
+        example.casefold()
+        for language in LANGUAGES
+        for examples in training_examples(language).values()
+        for example in examples
+    }
+    # Short answers ("yes that's correct", "小票找不到了", a bare number) are everyone's words and some
+    # are trained on; a sentence of the set in data/ would be a leak.
+    sentences = [t for t in said if len(re.findall(r"[\u4e00-\u9fff]", t)) > 8 or len(t.split()) > 3]
+    assert len(sentences) > 300
+    leaked = [text for text in sentences if text.strip().casefold() in trained]
+    assert leaked == []

@@ -1,7 +1,7 @@
 """The sandbox merchant API: a Sanic app over its own database, with fault injection for demos and tests.
 
 It answers the routes of `bot/merchant_api/openapi.yaml`. Sandbox-only routes (`/_faults`,
-`/_requests`) answer on loopback only and are never part of a production merchant API.
+`/_requests`, `/_transactions`) answer on loopback only and are never part of a production merchant API.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from bot.sandbox.database import (
     RequestRefused,
     SandboxDatabase,
     StateConflict,
+    parse_transactions,
     read_transactions,
     shift_to_now,
 )
@@ -104,6 +105,9 @@ def create_app(
     app.add_route(_loopback(set_faults), "/_faults", methods=["POST"], name="set_faults")
     app.add_route(_loopback(list_requests), "/_requests", methods=["GET"], name="list_requests")
     app.add_route(_loopback(clear_requests), "/_requests", methods=["DELETE"], name="clear_requests")
+    app.add_route(
+        _loopback(replace_transactions), "/_transactions", methods=["PUT"], name="replace_transactions"
+    )
     app.error_handler.add(Exception, _on_exception)
     app.register_listener(_dispose, "after_server_stop")
     return app
@@ -246,6 +250,17 @@ async def set_faults(request: Request) -> HTTPResponse:
 async def list_requests(request: Request) -> HTTPResponse:
     """`GET /_requests`: the API requests received (newest last), faulted or not."""
     return json({"requests": list(request.app.ctx.requests)}, ensure_ascii=False)
+
+
+async def replace_transactions(request: Request) -> HTTPResponse:
+    """`PUT /_transactions` with a CSV of the contract: every transaction replaced by its rows, as given."""
+    try:
+        transactions = parse_transactions(request.body.decode("utf-8-sig").splitlines(), "body")
+    except (UnicodeDecodeError, ValueError) as exc:
+        return error(400, "bad_request", str(exc))
+    loaded = request.app.ctx.database.reset(transactions)
+    logger.info("sandbox: %d transactions replaced by a control request", loaded)
+    return json({"loaded": loaded})
 
 
 async def clear_requests(request: Request) -> HTTPResponse:

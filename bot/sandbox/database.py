@@ -204,28 +204,33 @@ class Refund:
 def read_transactions(path: Path) -> list[Transaction]:
     """Read a CSV of the contract (optionally with trailing rrn,voucher_no); ValueError names the line."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip() for name in next(reader, [])]
-        if header not in (CONTRACT_HEADER, CONTRACT_HEADER + OPTIONAL_COLUMNS):
-            raise ValueError(
-                f"{path}: the header must be {','.join(CONTRACT_HEADER)} "
-                f"(optionally followed by {','.join(OPTIONAL_COLUMNS)}), not {','.join(header)}"
-            )
-        transactions: list[Transaction] = []
-        seen: set[str] = set()
-        for line, values in enumerate(reader, start=2):
-            if not any(value.strip() for value in values):
-                continue
-            if len(values) != len(header):
-                raise ValueError(f"{path}:{line}: {len(values)} fields, the header has {len(header)}")
-            try:
-                transaction = _transaction_from_row(dict(zip(header, values, strict=True)))
-            except ValueError as exc:
-                raise ValueError(f"{path}:{line}: {exc}") from None
-            if transaction.transaction_id in seen:
-                raise ValueError(f"{path}:{line}: transaction_id {transaction.transaction_id} repeats")
-            seen.add(transaction.transaction_id)
-            transactions.append(transaction)
+        return parse_transactions(handle, str(path))
+
+
+def parse_transactions(lines: Iterable[str], path: str = "<csv>") -> list[Transaction]:
+    """Parse CSV lines of the contract (see read_transactions); ValueError names the line."""
+    reader = csv.reader(lines)
+    header = [name.strip() for name in next(reader, [])]
+    if header not in (CONTRACT_HEADER, CONTRACT_HEADER + OPTIONAL_COLUMNS):
+        raise ValueError(
+            f"{path}: the header must be {','.join(CONTRACT_HEADER)} "
+            f"(optionally followed by {','.join(OPTIONAL_COLUMNS)}), not {','.join(header)}"
+        )
+    transactions: list[Transaction] = []
+    seen: set[str] = set()
+    for line, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) != len(header):
+            raise ValueError(f"{path}:{line}: {len(values)} fields, the header has {len(header)}")
+        try:
+            transaction = _transaction_from_row(dict(zip(header, values, strict=True)))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{line}: {exc}") from None
+        if transaction.transaction_id in seen:
+            raise ValueError(f"{path}:{line}: transaction_id {transaction.transaction_id} repeats")
+        seen.add(transaction.transaction_id)
+        transactions.append(transaction)
     return transactions
 
 

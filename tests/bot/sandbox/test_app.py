@@ -379,3 +379,26 @@ def test_faults_from_env_parse_and_refuse() -> None:
     for bad in ({"SANDBOX_ERROR_RATE": "1.5"}, {"SANDBOX_LATENCY_MS": "soon"}, {"SANDBOX_DOWN": "2"}):
         with pytest.raises(ValueError):
             Faults.from_env(bad)
+
+
+def test_the_transactions_are_replaced_by_a_control_request(tmp_path: Path, openapi: OpenAPISpec) -> None:
+    server = SandboxServer(workdir=tmp_path).start()
+    try:
+        with spec_checked_client(server, openapi, headers={"X-API-Key": server.api_key}) as client:
+            assert client.get("/v1/transactions/TXN0005").status_code == 200
+            rows = (
+                CONTRACT_LINE
+                + "\nR1,123456789012345,Test Mart,AB12CD34,1111,credit,visa,9.90,CNY,"
+                "2024-03-01T10:00:00+08:00,00,failed,pending,unsettled\n"
+            )
+            # The control route is the sandbox's own, not the merchant API's: no spec check.
+            control = httpx.Client(base_url=server.base_url, timeout=5)
+            answer = control.put("/_transactions", content=rows.encode())
+            assert answer.status_code == 200 and answer.json() == {"loaded": 1}
+            assert client.get("/v1/transactions/R1").json()["created_at"].startswith("2024-03-01T")
+            assert client.get("/v1/transactions/TXN0005").status_code == 404
+            refused = control.put("/_transactions", content=b"not,the,header\n")
+            assert refused.status_code == 400 and "header" in refused.json()["message"]
+            assert client.get("/v1/transactions/R1").status_code == 200  # a refused body changes nothing
+    finally:
+        server.stop()
