@@ -150,6 +150,7 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 def reply_language(text: str) -> str:
+    """The language a reply is written in: English replies quote a Chinese label now and then."""
     han = len(_HAN.findall(text))
     latin = len(re.findall(r"[A-Za-z]", text))
     return "zh" if han * 2 > latin else "en"

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 import websockets
 
 from benchmarks.conversation import case_result as payload_of
+from benchmarks.scenarios import reply_language
 from bot.payloads import BUTTON_PAYLOADS
 from bot.redaction import luhn_valid
 from tests.e2e.conftest import Client, sandbox_transaction
@@ -266,14 +267,6 @@ RAW_FRAMES: list[Raw] = [
 
 # Exception text that must never reach a browser.
 _LEAKED_ERROR = re.compile(r"Traceback|\bError\b|Exception|File \"|line \d+, in |sqlalchemy|rasa\.core", re.I)
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _reply_language(text: str) -> str:
-    """The language a reply is written in: English replies quote a Chinese label now and then."""
-    han = len(_HAN.findall(text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    return "zh" if han * 2 > latin else "en"
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -451,13 +444,13 @@ def test_replies_are_in_the_language_of_the_message(run: Run) -> None:
     for turn in run.turns:
         if isinstance(turn.sent, Hostile) and turn.sent.language and turn.sent.expect == "ack":
             for text in bot_texts(turn.frames):
-                assert _reply_language(text) == turn.sent.language, (turn.sent, text)
+                assert reply_language(text) == turn.sent.language, (turn.sent, text)
             checked += 1
         if isinstance(turn.sent, Hostile) and turn.sent.expect not in ("ack",):
             # The gateway's own notices follow the browser's language.
-            assert _reply_language(turn.frames[-1]["text"]) == turn.language, turn.frames
+            assert reply_language(turn.frames[-1]["text"]) == turn.language, turn.frames
         for text in bot_texts(turn.after) if turn.probe else []:
-            assert _reply_language(text) == turn.language, (turn.sent, "probe", text)
+            assert reply_language(text) == turn.language, (turn.sent, "probe", text)
     assert checked >= 40
 
 
@@ -746,7 +739,7 @@ def test_parser_heavy_messages_over_rest_are_answered_and_no_process_restarts(as
             replies = assistant.say(sender, text, metadata={"language": language})
         said = [r["text"] for r in replies if r.get("text")]
         assert said, (language, text[:40])
-        assert all(_reply_language(t) == language for t in said), (text[:40], said)
+        assert all(reply_language(t) == language for t in said), (text[:40], said)
         assert not any(_LEAKED_ERROR.search(t) for t in said), said
     assert _action_servers(assistant) == before
 
@@ -762,7 +755,7 @@ async def test_parser_heavy_messages_through_the_widget_are_answered(gateway: st
                 frames = await _send_message(chat, text, language)
                 assert frames[-1]["type"] == "ack", frames
                 said = bot_texts(frames)
-                assert said and all(_reply_language(t) == language for t in said), (text[:40], said)
+                assert said and all(reply_language(t) == language for t in said), (text[:40], said)
         finally:
             await chat.close()
     assert _action_servers(assistant) == before
