@@ -141,6 +141,8 @@ ENTRY_POINTS = (
     "parse_terminal_id",
     "redact",
     "nlu tokenizer",
+    "nlu bare answer",
+    "ticket number",
 )
 
 
@@ -170,6 +172,15 @@ def _entry_point(name: str) -> Callable[[str], object]:
         return lambda text: extract_facts(text, now, asked[name])
     if name == "nlu tokenizer":
         return _tokenizer()
+    if name == "nlu bare answer":
+        from bot.nlu.numeric_answers import is_bare_answer
+
+        return is_bare_answer
+    if name == "ticket number":
+        from actions.ticket_status import TICKET_NUMBER
+        from bot.parsing.normalize import normalize
+
+        return lambda text: TICKET_NUMBER.search(normalize(text))
     return {"extract_card_keys": extract_card_keys, "parse_terminal_id": parse_terminal_id, "redact": redact}[
         name
     ]
