@@ -211,7 +211,11 @@ class Harness:
         time.sleep(1.2)  # libfaketime reads the file again after FAKETIME_CACHE_DURATION
 
     def load_transactions(self, scenario: dict[str, Any]) -> None:
-        answer = httpx.put(f"{self.processes.sandbox_url}/_transactions", content=transactions_csv(scenario))
+        answer = httpx.put(
+            f"{self.processes.sandbox_url}/_transactions",
+            content=transactions_csv(scenario),
+            headers={"Content-Type": "text/csv"},
+        )
         answer.raise_for_status()
 
     def say(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:

@@ -387,12 +387,11 @@ def test_the_transactions_are_replaced_by_a_control_request(tmp_path: Path, open
         with spec_checked_client(server, openapi, headers={"X-API-Key": server.api_key}) as client:
             assert client.get("/v1/transactions/TXN0005").status_code == 200
             rows = (
-                CONTRACT_LINE
-                + "\nR1,123456789012345,Test Mart,AB12CD34,1111,credit,visa,9.90,CNY,"
+                CONTRACT_LINE + "\nR1,123456789012345,Test Mart,AB12CD34,1111,credit,visa,9.90,CNY,"
                 "2024-03-01T10:00:00+08:00,00,failed,pending,unsettled\n"
             )
-            # The control route is the sandbox's own, not the merchant API's: no spec check.
-            control = httpx.Client(base_url=server.base_url, timeout=5)
+            # The spec checker reads JSON bodies only; this one is CSV.
+            control = httpx.Client(base_url=server.base_url, timeout=5, headers={"Content-Type": "text/csv"})
             answer = control.put("/_transactions", content=rows.encode())
             assert answer.status_code == 200 and answer.json() == {"loaded": 1}
             assert client.get("/v1/transactions/R1").json()["created_at"].startswith("2024-03-01T")
