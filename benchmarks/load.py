@@ -67,6 +67,7 @@ from benchmarks.conversation import (
     vanilla_script,
 )
 from benchmarks.nlu import percentile
+from benchmarks.procfs import status_kb
 from bot.case_store import CaseStore
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.config import PROJECT_ROOT
@@ -444,16 +445,6 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
-def _peak_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def peak_memory(pids: dict[str, int]) -> dict[str, dict[str, float]]:
     """Each named process's peak resident memory (VmHWM, MB), with its descendants' added."""
     children = _children()
@@ -462,7 +453,7 @@ def peak_memory(pids: dict[str, int]) -> dict[str, dict[str, float]]:
         family = [pid]
         for member in family:
             family.extend(children.get(member, []))
-        peaks[name] = {"mb": sum(_peak_kb(p) for p in family) / 1024, "processes": len(family)}
+        peaks[name] = {"mb": sum(status_kb(p, "VmHWM") for p in family) / 1024, "processes": len(family)}
     return peaks
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from benchmarks.procfs import status_kb
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.parsing.facts import SLOTS
 
@@ -186,17 +187,6 @@ def _entry_point(name: str) -> Callable[[str], object]:
     ]
 
 
-def _status_kb(pid: int, field: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 def _cpu_seconds(pid: int) -> float:
     # utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command's ")".
     try:
@@ -227,7 +217,7 @@ def _probe(entry: str, memory_limit_mb: int) -> None:
     results = []
     for text in json.loads(sys.stdin.read()):
         pids = [os.getpid(), *([worker.pid] if worker.pid else [])]
-        resting = {pid: _status_kb(pid, "VmRSS") for pid in pids}
+        resting = {pid: status_kb(pid, "VmRSS") for pid in pids}
         for pid in pids:
             _reset_peak(pid)
         failures = worker.failures
@@ -236,7 +226,7 @@ def _probe(entry: str, memory_limit_mb: int) -> None:
         call(text)
         seconds = time.perf_counter() - started
         cpu_seconds = sum(_cpu_seconds(pid) for pid in pids) - cpu
-        extra_kb = sum(max(0, _status_kb(pid, "VmHWM") - resting[pid]) for pid in pids)
+        extra_kb = sum(max(0, status_kb(pid, "VmHWM") - resting[pid]) for pid in pids)
         failed = worker.failures > failures
         results.append(
             {"seconds": seconds, "cpu_seconds": cpu_seconds, "mb": extra_kb / 1024, "worker_failed": failed}

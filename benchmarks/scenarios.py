@@ -38,7 +38,8 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.processes import AssistantProcesses
-from tests.clock import faketime_library
+from bot.sandbox.database import CONTRACT_HEADER
+from tests.clock import MovableClock
 
 SCENARIOS = PROJECT_ROOT / "tests" / "blind" / "scenarios"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,11 +47,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 12, 2)
 MAX_USER_MESSAGES = 12
 LANGUAGES = ("zh", "en", "mixed")
-CONTRACT_HEADER = [
-    "transaction_id", "merchant_id", "merchant_name", "terminal_id", "card_last4", "card_type", "network",
-    "amount", "currency", "created_at", "response_code", "terminal_result", "reversal_status",
-    "settlement_status",
-]  # fmt: skip
 FACTS = ("transaction_time", "amount", "terminal_id", "merchant_name")
 
 # The kind of answer each of the bot's questions wants, read off the tracker: the lookup's stage when it
@@ -184,15 +180,8 @@ class Harness:
     """The servers under a movable faked clock, and a REST client of them."""
 
     def __init__(self, workdir: Path) -> None:
-        self.clock_file = workdir / "faketime"
-        self.clock_file.write_text("+0\n")
-        clock = {
-            "LD_PRELOAD": faketime_library(),
-            "FAKETIME_TIMESTAMP_FILE": str(self.clock_file),
-            "FAKETIME_CACHE_DURATION": "1",
-            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        }
-        self.processes = AssistantProcesses(workdir=workdir, gateway_environment=clock)
+        self.clock = MovableClock(workdir / "faketime")
+        self.processes = AssistantProcesses(workdir=workdir, gateway_environment=self.clock.environment())
         self.http: httpx.Client | None = None
 
     def __enter__(self) -> Harness:
@@ -204,11 +193,6 @@ class Harness:
         if self.http is not None:
             self.http.close()
         self.processes.stop()
-
-    def set_clock(self, moment: datetime) -> None:
-        offset = round(moment.timestamp() - time.time())
-        self.clock_file.write_text(f"{offset:+d}\n")
-        time.sleep(1.2)  # libfaketime reads the file again after FAKETIME_CACHE_DURATION
 
     def load_transactions(self, scenario: dict[str, Any]) -> None:
         answer = httpx.put(
@@ -282,7 +266,7 @@ def play(harness: Harness, scenario: dict[str, Any]) -> Result:
     qr = qr_metadata(scenario)
     if qr:
         metadata["qr"] = qr
-    harness.set_clock(scenario_now(scenario))
+    harness.clock.set(scenario_now(scenario))
     harness.load_transactions(scenario)
     text = scenario["opening"]
     followups = list(scenario.get("followups") or [])

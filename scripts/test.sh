@@ -37,7 +37,10 @@ run_pytest() {
 
 log "pytest: the embedded default profile (SQLite, in-process state)"
 run_pytest "$@"
-log "pytest: the production profile (PostgreSQL $TEST_POSTGRES_URL, Redis $TEST_REDIS_URL; two of each process)"
+# The production run also shows that nothing depends on the hour the suite runs at: its servers and
+# tests see the clock faked to just after midnight in Shanghai, on a Monday that ends a month.
+FAKED_MOMENT=2026-11-30T00:05:00+08:00
+log "pytest: the production profile (PostgreSQL $TEST_POSTGRES_URL, Redis $TEST_REDIS_URL; two of each process), its clock faked to $FAKED_MOMENT"
 # One clear line, naming the variable to set, if PostgreSQL or Redis is missing.
 python -c 'import sys
 from bot.processes import ProductionStores
@@ -45,10 +48,6 @@ try:
     ProductionStores(sys.argv[1], sys.argv[2]).check_reachable()
 except RuntimeError as missing:
     sys.exit(str(missing))' "$TEST_POSTGRES_URL" "$TEST_REDIS_URL"
-# The production run also shows that nothing depends on the hour the suite runs at: its servers and
-# tests see the clock faked to just after midnight in Shanghai, on a Monday that ends a month.
-FAKED_MOMENT=2026-11-30T00:05:00+08:00
-log "pytest: the production profile, its clock faked to $FAKED_MOMENT"
 (
   while IFS= read -r assignment; do eval "export $assignment"; done < <(python -m tests.clock "$FAKED_MOMENT")
   ASSISTANT_PROFILE=production run_pytest "${PRODUCTION_TESTS[@]}" "$@"

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from datetime import datetime
+from pathlib import Path
 
 LIBRARY_PATTERNS = ("/usr/lib/*/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1")
 
@@ -26,14 +27,38 @@ def faketime_library() -> str:
     raise RuntimeError("libfaketime is missing: install Debian's faketime package (apt-get install faketime)")
 
 
-def faked_clock_env(moment: datetime) -> dict[str, str]:
-    """Environment variables that make a process (and its children) see `moment` as now."""
-    offset = round(moment.timestamp() - time.time())
+def _offset(moment: datetime) -> str:
+    # libfaketime's relative form: seconds from the real clock, with their sign.
+    return f"{round(moment.timestamp() - time.time()):+d}"
+
+
+def _preloaded() -> dict[str, str]:
     return {
         "LD_PRELOAD": " ".join(filter(None, [faketime_library(), os.environ.get("LD_PRELOAD", "")])),
-        "FAKETIME": f"{offset:+d}",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
     }
+
+
+def faked_clock_env(moment: datetime) -> dict[str, str]:
+    """Environment variables that make a process (and its children) see `moment` as now."""
+    return {**_preloaded(), "FAKETIME": _offset(moment)}
+
+
+class MovableClock:
+    """A faked clock that a file sets: processes started with `environment()` read it again every
+    second, so a harness can move them all to another moment while they run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.write_text("+0\n")
+
+    def environment(self) -> dict[str, str]:
+        return {**_preloaded(), "FAKETIME_TIMESTAMP_FILE": str(self.path), "FAKETIME_CACHE_DURATION": "1"}
+
+    def set(self, moment: datetime) -> None:
+        """Move every process to `moment`, and wait until they have read it."""
+        self.path.write_text(_offset(moment) + "\n")
+        time.sleep(1.2)  # past FAKETIME_CACHE_DURATION
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The clock-sensitive tests pass at the moments that break clock-sensitive code: just after midnight
-on a Monday that ends a month, on a public holiday at the turn of a year, late on a Sunday, and on a
-make-up working Saturday. Each runs those tests in a pytest of its own under a faked wall clock.
+on a Monday that ends a month, on a public holiday at the turn of a year, and on a make-up working
+Saturday. Each runs those tests in a pytest of its own under a faked wall clock.
 
 (The README's test command also runs the production profile's end-to-end tests at a faked moment.)
 """
