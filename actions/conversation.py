@@ -18,10 +18,11 @@ COMPLAINT_SLOTS = (
     "transaction_window_start",
     "transaction_window_end",
     "transaction_time_exact",
-    "terminal_id_unknown",
     "merchant_name",
-    "slot_failures",
-    "complaint_confirmed",
+    "found_transaction_id",
+    "ticket_number",
+    "case_outcome",
+    "expected_by",
 )
 
 
@@ -54,11 +55,6 @@ def language(tracker: Tracker) -> str:
     return tracker.get_slot("language") or settings().default_language
 
 
-def slot_failures(tracker: Tracker) -> dict[str, int]:
-    """How many times in a row each slot's answer could not be used."""
-    return dict(tracker.get_slot("slot_failures") or {})
-
-
 def time_window(tracker: Tracker) -> TimeWindow | None:
     """The transaction time window the conversation holds."""
     start, end = tracker.get_slot("transaction_window_start"), tracker.get_slot("transaction_window_end")
@@ -75,14 +71,3 @@ def amount(tracker: Tracker) -> Decimal | None:
     """The amount the conversation holds."""
     value = tracker.get_slot("amount")
     return Decimal(value) if value else None
-
-
-def slots_set_since_user_message(tracker: Tracker) -> set[str]:
-    """Names of slots that events after the latest user message set."""
-    names: set[str] = set()
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "slot":
-            names.add(event["name"])
-    return names

@@ -9,11 +9,10 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.case_store_outage import answers_when_the_case_store_fails
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
 from bot.escalation_summary import HandoffFacts, Reason
@@ -96,42 +95,9 @@ async def tell_handed_off(
         }
     )
     return [
-        ActiveLoop(None),
-        SlotSet("requested_slot", None),
-        SlotSet("lookup_stage", None),
         SlotSet("case_outcome", "escalated"),
         SlotSet("ticket_number", handoff.ticket_number),
     ]
-
-
-class HandOff(Action):
-    """The customer asked for a person: queue the case with all its facts, and say what happens next."""
-
-    def name(self) -> str:
-        return "action_hand_off"
-
-    @answers_when_the_case_store_fails()
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        return await tell_handed_off(dispatcher, tracker, domain, "customer_asked")
-
-
-class Fallback(Action):
-    """A message the bot could not place: ask again once; the second time in a row, bring in a person."""
-
-    def name(self) -> str:
-        return "action_fallback"
-
-    @answers_when_the_case_store_fails()
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        if not not_understood_twice(tracker):
-            utter(dispatcher, tracker, domain, "utter_default")
-            return []
-        utter(dispatcher, tracker, domain, "utter_not_understood_twice")
-        return await tell_handed_off(dispatcher, tracker, domain, "repeated_failures")
 
 
 class BackToBot(Action):

@@ -49,10 +49,9 @@ MAX_USER_MESSAGES = 12
 LANGUAGES = ("zh", "en", "mixed")
 FACTS = ("transaction_time", "amount", "terminal_id", "merchant_name")
 
-# The kind of answer each of the bot's questions wants, read off the tracker: the lookup's stage when it
-# waits for one, the read-back when the last action was it, else the form's requested slot.
-LOOKUP_STAGES = {"found": "confirm_found", "choose": "pick", "sharper_key": "card_last4", "goods": "other"}
-READ_BACK_ACTION = "action_confirm_facts"
+# The kind of answer the bot's last question wants, read off the tracker: the dialogue state's pending
+# question (bot/dialogue/state.py), named as the scenarios name their answers.
+QUESTION_KINDS = {**{fact: fact for fact in FACTS}, "card_last4": "card_last4", "goods": "other"}
 
 
 # --- the scenarios ------------------------------------------------------------------------------------
@@ -219,16 +218,8 @@ class Harness:
 
 def _last_question(tracker: dict[str, Any]) -> str:
     """The kind of answer the bot's last question wants."""
-    slots = tracker.get("slots") or {}
-    stage = slots.get("lookup_stage")
-    if stage in LOOKUP_STAGES:
-        return LOOKUP_STAGES[stage]
-    events = tracker["events"]
-    acted = [e.get("name") for e in events if e["event"] == "action" and e.get("name") != "action_listen"]
-    if acted and acted[-1] == READ_BACK_ACTION:
-        return "confirm"
-    requested = slots.get("requested_slot")
-    return requested if requested in FACTS else "other"
+    state = (tracker.get("slots") or {}).get("dialogue") or {}
+    return QUESTION_KINDS.get(state.get("pending_question") or "", "other")
 
 
 def _read_back_right(scenario: dict[str, Any], slots: dict[str, Any]) -> bool:

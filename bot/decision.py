@@ -143,6 +143,11 @@ def decide(
         return _within_limits(duplicate, claim.amount, limits)
 
     if len(matches) > 1:
+        said_failed = [t for t in matches if t.terminal_result == "failed"]
+        if len(said_failed) == 1 and len({t.card_last4 for t in matches}) == 1:
+            # One card, one payment the terminal called failed: that is the one complained about (the
+            # other is the retry that went through).
+            return _decide_one(said_failed[0], claim, limits, now)
         return Decision("choose", None, None, None, tuple(matches), "several_matches")
 
     return _decide_one(matches[0], claim, limits, now)
@@ -247,6 +252,11 @@ def _duplicate(matches: Sequence[Transaction], window: timedelta) -> Decision | 
     # Paid three times, or twice twice: more than one refund for a human to sort out.
     involved = tuple(sorted((t for c in clusters for t in c), key=_chronological))
     return Decision("outcome", "escalated", repeat, kept, involved, "duplicate")
+
+
+def overdue(decision: Decision) -> Decision:
+    """The same case, for a person: the date the bot would quote for it has already passed."""
+    return _escalate(decision, "window_passed")
 
 
 def _within_limits(decision: Decision, amount: Decimal, limits: DecisionLimits) -> Decision:

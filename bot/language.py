@@ -1,4 +1,4 @@
-"""Which language a message is written in."""
+"""Which language a message is written in, by its main script."""
 
 from __future__ import annotations
 
@@ -8,16 +8,43 @@ LANGUAGES = ("zh", "en")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A word stands alone: letters glued to digits are a code ("ABC123", "a1b2c3d4"), not English.
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])")
+_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,}(?![A-Za-z0-9])|(?<![A-Za-z0-9])[Ii](?![A-Za-z0-9'])")
 # Words that appear inside Chinese messages and say nothing about the writer's language.
-_NEUTRAL_WORDS = {"pos", "tid", "app", "ok", "rmb", "cny", "atm", "id", "no", "rf"}
+_NEUTRAL_WORDS = {"pos", "tid", "app", "ok", "rmb", "cny", "atm", "id", "no", "rf", "es", "dp", "lk", "pin"}
+# A Chinese word is about two characters: this many Han characters weigh as much as one English word.
+_HAN_PER_WORD = 2.0
+# To switch away from the language the conversation is in, the other script must clearly dominate,
+# so that one Chinese shop name in an English sentence (or "POS" in a Chinese one) does not switch.
+_SWITCH_MARGIN = 1.5
 
 
-def detect_language(text: str) -> str | None:
-    """'zh' for any Chinese text, 'en' for English words, None when the message does not tell."""
+# Names of places say nothing about the writer's language: "罗森便利店(徐家汇店)", "南京西路".
+_PLACE_NAME = re.compile(
+    r"[\u4e00-\u9fff]{1,12}(?:店|馆|超市|广场|商场|中心|大厦|路|街|站|院)(?:[(（][\u4e00-\u9fff]{1,10}[)）])?"
+)
+
+
+def _weights(text: str) -> tuple[float, float]:
+    han = len(_HAN.findall(text)) / _HAN_PER_WORD
+    words = [w for w in _LATIN_WORD.findall(text) if w.lower() not in _NEUTRAL_WORDS]
+    return han, float(len(words))
+
+
+def detect_language(text: str, previous: str | None = None) -> str | None:
+    """'zh' or 'en' by the message's main script, None when it does not tell (digits, a code, a
+    button payload). `previous` is the conversation's language so far, kept unless the other script
+    clearly dominates this message."""
     if text.startswith("/"):
         return None  # a button payload such as /affirm
-    if _HAN.search(text):
-        return "zh"
-    words = [w for w in _LATIN_WORD.findall(text) if w.lower() not in _NEUTRAL_WORDS]
-    return "en" if words else None
+    zh, en = _weights(_PLACE_NAME.sub(" ", text))
+    if not zh and not en:
+        if previous in LANGUAGES and any(_weights(text)):
+            return previous  # only a shop's or a street's name
+        zh, en = _weights(text)
+    if not zh and not en:
+        return None
+    if previous == "en" and en:
+        return "zh" if zh > en * _SWITCH_MARGIN else "en"
+    if previous == "zh" and zh:
+        return "en" if en > zh * _SWITCH_MARGIN else "zh"
+    return "zh" if zh >= en else "en"

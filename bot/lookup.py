@@ -26,8 +26,9 @@ from typing import Any
 
 from bot.case_store import CaseStore, PendingDraft, Ticket, TicketDraft
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME, url_from_environment
-from bot.decision import Claim, Decision, DecisionLimits, Outcome, decide
+from bot.decision import Claim, Decision, DecisionLimits, Outcome, decide, overdue
 from bot.merchant_api import MerchantAPI, MerchantAPIError, MerchantAPIUnavailable, SearchQuery, Transaction
+from bot.parsing.shop_names import could_be_shop
 from bot.timelines import DEFAULT_TIMELINES_FILE, TimelineTable, china_date, load_table, quote
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ DEFAULT_MERCHANT_API_KEY = "sandbox-key"
 DEFAULT_SEARCH_MARGIN = timedelta(minutes=10)
 # The merchant API searches at most this span at once (openapi.yaml), margins included.
 MAX_SEARCH_WINDOW = timedelta(days=31)
+# People misremember times: when nothing at the amount fits the window they gave (with its margin),
+# the lookup tries these wider margins in turn, nearest first. One search covers the widest.
+WIDENING = (timedelta(hours=2), timedelta(hours=12), timedelta(days=2))
 # The customer is waiting: past this many seconds the bot says the merchant side is slow and keeps the
 # complaint for the retry job, instead of sitting through every retry of the client.
 DEFAULT_LOOKUP_TIMEOUT = 10.0
@@ -89,8 +93,6 @@ class Complaint:
             or int(self.amount.as_tuple().exponent) < -2
         ):
             raise ValueError("amount must be a positive Decimal in yuan with at most 2 decimals")
-        if not self.terminal_id and not self.merchant_name:
-            raise ValueError("a complaint needs the terminal ID or the merchant's name")
         if self.card_last4 is not None and not _LAST4.fullmatch(self.card_last4):
             raise ValueError("card_last4 takes exactly the last 4 digits of the card")
         if self.voucher_no is not None and not _VOUCHER.fullmatch(self.voucher_no):
@@ -304,20 +306,27 @@ class LookupService:
     # --- searching ----------------------------------------------------------------------------------
 
     def query(self, complaint: Complaint) -> SearchQuery:
-        """The search for a complaint: terminal (else shop name) over the window ± margin, any amount."""
-        # Any amount, because the decision tells "nothing there" from "only other amounts there".
-        # The terminal is the sharper key; the shop's name only stands in when the customer lacks it.
+        """The search for a complaint: the terminal over the widest window the lookup tries, any amount.
+
+        Any amount, because the decision tells "nothing there" from "only other amounts there". Without
+        a terminal the search takes every shop in the window and `_narrowed` keeps the ones the
+        customer's words can name: customers say "那家罗森" or "Lawson near Xujiahui", which no
+        substring search finds.
+        """
         start, end = complaint.window_start - self._margin, complaint.window_end + self._margin
         if end - start > MAX_SEARCH_WINDOW:
             # The API would refuse it on every retry: the conversation must narrow the time first.
             raise ValueError(
                 f"the time window with its margins spans more than {MAX_SEARCH_WINDOW.days} days"
             )
+        widest = WIDENING[-1]
+        if (end + widest) - (start - widest) <= MAX_SEARCH_WINDOW:
+            start, end = start - widest, end + widest
         return SearchQuery(
             start=start,
             end=end,
             terminal_id=complaint.terminal_id.upper() if complaint.terminal_id else None,
-            merchant_name=None if complaint.terminal_id else complaint.merchant_name,
+            merchant_name=None,
             card_last4=complaint.card_last4,
             rrn=complaint.rrn.upper() if complaint.rrn else None,
             voucher_no=complaint.voucher_no,
@@ -328,7 +337,18 @@ class LookupService:
             found = await asyncio.wait_for(self.api.search(self.query(complaint)), self._timeout)
         except asyncio.TimeoutError:
             raise MerchantAPIUnavailable(f"no answer within {self._timeout:g}s") from None
-        return decide(found, complaint.claim(), self.limits, self._now())
+        now = self._now()
+        decision = decide_widening(_narrowed(found, complaint), complaint, self._margin, self.limits, now)
+        return self._overdue_checked(complaint, decision)
+
+    def _overdue_checked(self, complaint: Complaint, decision: Decision) -> Decision:
+        """A date the bot would quote that is already past is not "in progress": a person takes over."""
+        if decision.kind != "outcome" or decision.outcome not in ("reversal_in_progress", "refund_ticket"):
+            return decision
+        quoted = self._quote(complaint, decision)
+        if quoted is not None and quoted < china_date(self._now()):
+            return overdue(decision)
+        return decision
 
     async def _keep_pending(self, complaint: Complaint, error: MerchantAPIError) -> Ticket:
         draft = PendingDraft(
@@ -594,3 +614,28 @@ def _made_by(ticket: Ticket, call: str) -> bool:
     """Whether the case's opening (or conversion) event is this call's: only that call acts on it."""
     marker = f"[call {call}]"
     return any(event.to_status is not None and marker in (event.note or "") for event in ticket.history)
+
+
+def _narrowed(found: list[Transaction], complaint: Complaint) -> list[Transaction]:
+    """Without a terminal: the payments at a shop the customer's words can name, if any can."""
+    if complaint.terminal_id or not complaint.merchant_name:
+        return list(found)
+    named = [t for t in found if could_be_shop(t.merchant_name, complaint.merchant_name)]
+    return named or list(found)
+
+
+def decide_widening(
+    found: list[Transaction], complaint: Complaint, margin: timedelta, limits: DecisionLimits, now: datetime
+) -> Decision:
+    """Decide on the window the customer gave; when no payment there has their amount, on the nearest
+    wider window that has one."""
+    claim = complaint.claim()
+    first = None
+    for extra in (timedelta(0), *WIDENING):
+        start, end = complaint.window_start - margin - extra, complaint.window_end + margin + extra
+        inside = [t for t in found if start <= t.created_at <= end]
+        decision = decide(inside, claim, limits, now)
+        first = first or decision
+        if any(t.amount == claim.amount for t in inside):
+            return decision
+    return first

@@ -31,7 +31,7 @@ _SUB = (
 )
 # A trailing "5" in "128块5" is jiao, but not when it starts a time, a count
 # or another number.
-_SUB_END = r"(?![\d.:,])(?!\s*(?:[a-z]|点|时|号|日|月|小时|分钟|个|次|天|周|年))"
+_SUB_END = r"(?![\d:]|[.,]\d)(?!\s*(?:[a-z]|点|时|号|日|月|小时|分钟|个|次|天|周|年))"
 
 _PREFIXED = re.compile(
     rf"(?P<sign>-\s*)?(?:¥|(?<![a-z])(?:rmb|cny)(?![a-z])|人民币)\s*(?P<sign2>-\s*)?{_NUM}"
@@ -93,6 +93,8 @@ _NOT_AMOUNT = re.compile(
             r"|位|楼|层|%|hours?|hrs?|mins?|minutes?|secs?|seconds?|days?|weeks?|months?|years?"
             r"|times|percent|items?|pcs)(?![a-z])",
             rf"[{_CN_DIGIT}十几半]+\s*(?:个\s*)?(?:半\s*)?(?:小时|钟头|分钟|秒|天|星期|礼拜|个月|次|遍|笔|张)",
+            # "两个300", "三笔50": a count of payments right before their amount.
+            rf"[{_CN_DIGIT}十几]+\s*(?:个|笔|次|回)(?=\s*\d)",
             # Dashed or spaced digit groups (tickets, terminal IDs, phones, cards).
             r"[a-z]+-\d[\d-]*",
             r"(?<![\d\-])\d+(?:-\d+)+",
@@ -122,7 +124,7 @@ _CUE_BEFORE = re.compile(
 _CUE_AFTER = re.compile(
     r"\s*(?:(?:was|were|got|has\s+been|have\s+been|been|is)\s+)?(?:still\s+)?"
     r"(?:taken|deducted|debited|charged|withdrawn|gone|left\s+my\s+account)(?![a-z])"
-    r"|\s*(?:被扣|扣了|扣掉)"
+    r"|\s*(?:都|也|各|全)?(?:被扣|扣了|扣掉)"
     r"|\s*(?:each(?:\s+time)?|apiece)(?![a-z])",
     re.IGNORECASE,
 )
@@ -144,6 +146,11 @@ _BALANCE_BEFORE = re.compile(
     r"(?:余额|还剩|剩下|剩余|额度|限额|balance|limit)(?![^0-9]{0,4}(?:少|减|扣|没|dropped|down|less))"
     r"[^0-9]{0,6}$",
     re.I,
+)
+
+
+_TOTAL_BEFORE = re.compile(
+    r"(?:一共|总共|合计|共计|加起来|总计|in\s+total|altogether|total(?:\s+of)?|combined)[^0-9]{0,4}$", re.I
 )
 
 
@@ -317,6 +324,9 @@ def _choose(items: list[AmountMatch], text: str, correcting: bool) -> AmountMatc
     kept = [a for a in kept if not _BALANCE_BEFORE.search(text[max(0, a.start - 12) : a.start])]
     if not kept:
         return None
+    # "扣了两个300 一共600": the payment's amount, not the total of several.
+    single = [a for a in kept if not _TOTAL_BEFORE.search(text[max(0, a.start - 12) : a.start])]
+    kept = single or kept
     return kept[-1] if correcting else kept[0]
 
 

@@ -973,8 +973,9 @@ def find_time(text: str, now: datetime, *, bare_ok: bool = False) -> TimeMatch |
     if bare_ok and not clocks:
         clocks = _bare_clock(text)
     clock_spans = [(c.start, c.end) for c in clocks]
-    pods = _find_pods(text, clock_spans)
     zh_relatives = _find_zh_relatives(text)
+    # "四天前晚上": the 前 belongs to "四天前", not to a "前晚" (the evening before yesterday).
+    pods = _find_pods(mask(text, [(r.start, r.end) for r in zh_relatives]), clock_spans)
     just_now = [(m.start(), m.end()) for m in _JUST_NOW_RE.finditer(text)]
     weekdays = _find_zh_weekdays(text, today)
     own_days = (
@@ -1043,24 +1044,33 @@ def _compose(
 ) -> tuple[TimeWindow, bool] | None:
     """Combine the components into one window, most specific first; say if it is coarse."""
     single_days = [d for d in days if d.grain == "day" and not is_negated(text, d.start)]
+    days_ago = [r for r in relatives if r.unit == "day" and not is_negated(text, r.start)]
+
+    def day_near(start: int, end: int) -> date | None:
+        # A named day first; else "N days ago" / "N天前" names the day of a clock time or part of day.
+        day = _nearest(single_days, start, end)
+        if isinstance(day, _Day):
+            return day.first
+        ago = _nearest(days_ago, start, end)
+        return (now - ago.ago).date() if isinstance(ago, _Relative) else None
+
     clock = _pick(clocks, text, correcting)
     if isinstance(clock, _Clock):
         pod = _adjacent_pod(text, pods, clock)
-        day = _nearest(single_days, clock.start, clock.end)
         if clock.mod is None and pod is not None and pod.end <= clock.start:
             # "大概下午3点": the hedge comes before the part of day.
             clock = replace(clock, mod=_modifier_before(text, pod.start))
-        return _resolve_clock(clock, day.first if isinstance(day, _Day) else None, pod, now), False
+        return _resolve_clock(clock, day_near(clock.start, clock.end), pod, now), False
     relative = _pick(relatives, text, correcting)
+    pod = _pick(pods, text, correcting)
+    if isinstance(pod, _Pod) and (not isinstance(relative, _Relative) or relative.unit == "day"):
+        # "3天前的晚上": the evening of that day, not the whole day.
+        return _pod_window(pod, day_near(pod.start, pod.end), now), True
     if isinstance(relative, _Relative):
         return _relative_window(relative, now), relative.unit == "day"
     if just_now:
         # Coarse: "刚才" also points at earlier messages and other errands.
         return TimeWindow(now - _JUST_NOW, now, exact=False), True
-    pod = _pick(pods, text, correcting)
-    if isinstance(pod, _Pod):
-        day = _nearest(single_days, pod.start, pod.end)
-        return _pod_window(pod, day.first if isinstance(day, _Day) else None, now), True
     chosen = _pick(days, text, correcting)
     if isinstance(chosen, _Day):
         # A calendar date ("11月24日", "Nov 24") is stated on purpose; "today" may be chit-chat.

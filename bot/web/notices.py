@@ -4,7 +4,7 @@ from __future__ import annotations
 
 NOTICES: dict[str, dict[str, str]] = {
     "rate_limited": {
-        "zh": "你发得有点快，请稍等一分钟再发。刚才那条没有发出，已放回输入框。",
+        "zh": "您发得有点快，请稍等一分钟再发。刚才那条没有发出，已放回输入框。",
         "en": "You're sending messages a little fast. Please wait a minute; that message wasn't sent "
         "and is back in the box.",
     },
@@ -17,12 +17,12 @@ NOTICES: dict[str, dict[str, str]] = {
         "en": "That message was empty. Please type something first.",
     },
     "unavailable": {
-        "zh": "抱歉，助手暂时没有回应。你的消息已保存，恢复后会自动发送。",
+        "zh": "抱歉，助手暂时没有回应。您的消息已保存，恢复后会自动发送。",
         "en": "Sorry, the assistant isn't answering right now. Your message is saved and will be sent "
         "as soon as it is back.",
     },
     "busy": {
-        "zh": "抱歉，系统刚才有点忙，这条消息没能处理完。你之前提供的信息都已保存，请过一会儿再发一次，"
+        "zh": "抱歉，系统刚才有点忙，这条消息没能处理完。您之前提供的信息都已保存，请过一会儿再发一次，"
         "我们接着处理。",
         "en": "Sorry, the system was busy and couldn't finish with that message. Everything you've told "
         "me so far is saved; please send it again in a moment and we'll carry on.",
@@ -38,7 +38,7 @@ NOTICES: dict[str, dict[str, str]] = {
         "just tell me what happened.",
     },
     "qr_expired": {
-        "zh": "这个二维码已过期。没关系，直接告诉我付款的时间、金额和终端号，我来帮你查。",
+        "zh": "这个二维码已过期。没关系，直接告诉我付款的时间、金额和终端号，我来帮您查。",
         "en": "This QR code has expired. No problem: tell me when you paid, how much, and the "
         "terminal ID, and I'll look it up.",
     },

@@ -240,9 +240,17 @@ def test_two_completed_debits_minutes_apart_are_a_duplicate() -> None:
     )
 
 
-def test_debits_far_apart_are_two_purchases() -> None:
+def test_debits_far_apart_are_two_purchases_and_the_failed_one_is_the_complaint() -> None:
     first, second = _paid_twice()
     later = replace(second, created_at=first.created_at + timedelta(minutes=45))
+    decision = decide([first, later], claim(), LIMITS, NOW)
+    assert outcome_of(decision) == ("outcome", "refund_ticket", "reversal_failed")
+    assert decision.transaction == first
+
+
+def test_two_payments_that_both_failed_on_one_card_are_still_a_choice() -> None:
+    first, second = _paid_twice()
+    later = replace(second, created_at=first.created_at + timedelta(minutes=45), terminal_result="failed")
     decision = decide([first, later], claim(), LIMITS, NOW)
     assert outcome_of(decision) == ("choose", None, "several_matches")
     assert decision.candidates == (first, later)
@@ -252,13 +260,17 @@ def test_a_reversed_first_attempt_is_not_a_double_debit() -> None:
     first, second = _paid_twice()
     reversed_first = replace(first, reversal_status="completed", settlement_status="unsettled")
     decision = decide([reversed_first, second], claim(), LIMITS, NOW)
-    assert outcome_of(decision) == ("choose", None, "several_matches")
+    # Not a double debit: the attempt that failed was reversed, and that is the one complained about.
+    assert outcome_of(decision) == ("outcome", "reversal_in_progress", "reversal_completed")
+    assert decision.transaction == reversed_first
 
 
 def test_debits_on_different_terminals_are_two_purchases() -> None:
     first, second = _paid_twice()
     elsewhere = replace(second, terminal_id="10293848")
-    assert decide([first, elsewhere], claim(), LIMITS, NOW).kind == "choose"
+    decision = decide([first, elsewhere], claim(), LIMITS, NOW)
+    assert outcome_of(decision) == ("outcome", "refund_ticket", "reversal_failed")
+    assert decision.transaction == first
 
 
 def test_paid_three_times_goes_to_a_human() -> None:

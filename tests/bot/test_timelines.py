@@ -190,22 +190,23 @@ def test_china_date_reads_the_moment_on_beijing_time() -> None:
         ("refund_ticket", "reversal_failed", "unionpay", "credit", date(2026, 11, 25), date(2026, 12, 23)),
         ("refund_ticket", "no_reversal", "mastercard", "credit", date(2026, 11, 25), date(2026, 12, 23)),
         ("refund_ticket", "duplicate", "unionpay", "debit", date(2026, 11, 25), date(2026, 12, 9)),
+        # A dispute's date is our team's first answer, five working days, whatever the network.
         (
             "dispute_ticket",
             "completed_not_received",
             "unionpay",
             "debit",
             date(2026, 11, 24),
-            date(2027, 3, 24),
+            date(2026, 12, 1),
         ),
-        ("dispute_ticket", "completed_not_received", "visa", "credit", date(2026, 11, 24), date(2027, 3, 24)),
+        ("dispute_ticket", "completed_not_received", "visa", "credit", date(2026, 11, 24), date(2026, 12, 1)),
         (
             "dispute_ticket",
             "completed_not_received",
             "mastercard",
             "debit",
             date(2026, 11, 24),
-            date(2027, 2, 22),
+            date(2026, 12, 1),
         ),
         ("dispute_ticket", "duplicate", "mastercard", "debit", date(2026, 11, 24), date(2027, 2, 22)),
         ("dispute_ticket", "duplicate", "unionpay", "debit", date(2026, 11, 24), date(2027, 3, 24)),
@@ -221,10 +222,10 @@ def test_each_outcome_quotes_its_window(
     assert expected_by(outcome, reason, txn(network, card_type), start, TABLE) == expected
 
 
-def test_a_dispute_without_a_transaction_uses_the_general_deadline() -> None:
-    assert expected_by("dispute_ticket", "not_found", None, date(2026, 11, 24), TABLE) == date(2027, 3, 24)
+def test_a_dispute_without_a_transaction_quotes_the_first_answer_too() -> None:
+    assert expected_by("dispute_ticket", "not_found", None, date(2026, 11, 24), TABLE) == date(2026, 12, 1)
     assert expected_by("dispute_ticket", "amount_differs", None, date(2026, 11, 24), TABLE) == date(
-        2027, 3, 24
+        2026, 12, 1
     )
 
 
@@ -270,15 +271,16 @@ class TestQuote:
         t = txn(day=date(2026, 10, 12))  # typical Thu 15 Oct, worst Wed 21 Oct: both gone
         assert quote("no_charge", "declined", t, TABLE, today=self.today) == date(2026, 10, 15)
 
-    def test_disputes_count_from_the_transaction_or_the_claimed_day(self) -> None:
-        t = txn(day=date(2026, 11, 24))
+    def test_disputes_count_from_the_day_the_ticket_is_opened(self) -> None:
+        # Not the network's four-month deadline: the day our team first answers.
+        t = txn(day=date(2026, 11, 20))
         assert quote("dispute_ticket", "completed_not_received", t, TABLE, today=self.today) == date(
-            2027, 3, 24
+            2026, 12, 2
         )
         claimed = date(2026, 11, 20)
         assert quote(
             "dispute_ticket", "not_found", None, TABLE, today=self.today, claimed_day=claimed
-        ) == date(2027, 3, 20)
+        ) == date(2026, 12, 2)
 
     def test_no_quote_for_a_payment_that_went_through_or_an_escalation(self) -> None:
         assert quote("charge_succeeded", "completed", txn(), TABLE, today=self.today) is None

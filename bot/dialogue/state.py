@@ -1,0 +1,77 @@
+"""Where a case stands: its stage, what the bot asked how often, and what the customer cannot tell.
+
+The facts themselves (time window, amount, terminal, shop, card ending) live in their own slots,
+where the hand-over summary and the case store read them; this is the bookkeeping the dialogue
+policy needs to guarantee progress, kept in one slot as a plain dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, get_args
+
+Stage = Literal[
+    "collecting",  # the bot gathers time, amount and the place
+    "choose",  # several payments fit: the customer's card ending picks theirs
+    "card_last4",  # nothing fits yet: the card ending (or a reference) may find it
+    "goods",  # the payment went through: did the shop hand over what was paid for?
+    "done",  # an outcome was given: follow-up mode
+    "handed_off",  # a person has the case
+]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+
+Question = Literal["transaction_time", "amount", "terminal_id", "merchant_name", "card_last4", "goods"]
+FACT_QUESTIONS: tuple[Question, ...] = ("transaction_time", "amount", "terminal_id", "merchant_name")
+
+# No question is asked a third time in one case.
+MAX_ASKS = 2
+# Every case reaches an outcome or a person by this user message.
+MAX_MESSAGES = 8
+
+
+@dataclass(frozen=True)
+class CaseState:
+    stage: Stage = "collecting"
+    asked: dict[str, int] = field(default_factory=dict)
+    unknown: tuple[str, ...] = ()
+    messages: int = 0  # user messages since the case began
+    got_goods: bool | None = None
+    pending_question: str | None = None  # the question the bot's last message asked
+
+    def times_asked(self, question: str) -> int:
+        return self.asked.get(question, 0)
+
+    def asking(self, question: str) -> CaseState:
+        return replace(
+            self,
+            asked={**self.asked, question: self.times_asked(question) + 1},
+            pending_question=question,
+        )
+
+    def not_known(self, fact: str) -> CaseState:
+        return self if fact in self.unknown else replace(self, unknown=(*self.unknown, fact))
+
+    def to_slot(self) -> dict[str, Any]:
+        return {**asdict(self), "unknown": list(self.unknown)}
+
+    @classmethod
+    def from_slot(cls, value: Any) -> CaseState:
+        """The state a slot holds; anything unreadable is a fresh case (never a crash)."""
+        if not isinstance(value, dict):
+            return cls()
+        stage = value.get("stage")
+        asked = value.get("asked")
+        unknown = value.get("unknown")
+        messages = value.get("messages")
+        goods = value.get("got_goods")
+        pending = value.get("pending_question")
+        return cls(
+            stage=stage if stage in STAGES else "collecting",
+            asked={str(k): int(v) for k, v in asked.items() if isinstance(v, int)}
+            if isinstance(asked, dict)
+            else {},
+            unknown=tuple(str(u) for u in unknown) if isinstance(unknown, list) else (),
+            messages=messages if isinstance(messages, int) and messages >= 0 else 0,
+            got_goods=goods if isinstance(goods, bool) else None,
+            pending_question=pending if isinstance(pending, str) else None,
+        )
