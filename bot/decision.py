@@ -143,14 +143,34 @@ def decide(
         return _within_limits(duplicate, claim.amount, limits)
 
     if len(matches) > 1:
-        said_failed = [t for t in matches if t.terminal_result == "failed"]
-        if len(said_failed) == 1 and len({t.card_last4 for t in matches}) == 1:
-            # One card, one payment the terminal called failed: that is the one complained about (the
-            # other is the retry that went through).
-            return _decide_one(said_failed[0], claim, limits, now)
+        meant = _the_one_complained_about(matches, claim, limits, now)
+        if meant is not None:
+            return meant
         return Decision("choose", None, None, None, tuple(matches), "several_matches")
 
     return _decide_one(matches[0], claim, limits, now)
+
+
+def _the_one_complained_about(
+    matches: list[Transaction], claim: Claim, limits: DecisionLimits, now: datetime
+) -> Decision | None:
+    """On one card, the payment a "failed but charged" complaint is about, when the records tell it.
+
+    The terminal said failed, so a payment it called failed is meant over the retry that went
+    through; among those, one that may have taken the money over one the issuer declined. When every
+    candidate comes to the same outcome, it does not matter which one is meant.
+    """
+    if len({t.card_last4 for t in matches}) > 1:
+        return None
+    failed = [t for t in matches if t.terminal_result == "failed"]
+    taking = [t for t in failed if _code(t) in APPROVED_CODES | REVERSAL_EXPECTED_CODES]
+    for group in (taking, failed):
+        if len(group) == 1:
+            return _decide_one(group[0], claim, limits, now)
+    decisions = [_decide_one(t, claim, limits, now) for t in (failed or matches)]
+    if len({(d.outcome, d.reason) for d in decisions}) == 1:
+        return decisions[-1]
+    return None
 
 
 def _decide_one(t: Transaction, claim: Claim, limits: DecisionLimits, now: datetime) -> Decision:
@@ -247,7 +267,12 @@ def _duplicate(matches: Sequence[Transaction], window: timedelta) -> Decision | 
         return None
     clusters.sort(key=lambda c: _chronological(c[0]))
     kept, repeat = clusters[0][0], clusters[0][1]
-    if len(clusters) == 1 and len(clusters[0]) == 2:
+    simple = len(clusters) == 1 and len(clusters[0]) == 2
+    if simple and kept.terminal_result == "failed" and repeat.terminal_result == "completed":
+        # Paid again after the terminal said failed: the purchase is the completed one, and the debit
+        # to give back is the one the customer was told had failed.
+        kept, repeat = repeat, kept
+    if simple:
         return Decision("outcome", "refund_ticket", repeat, kept, (), "duplicate")
     # Paid three times, or twice twice: more than one refund for a human to sort out.
     involved = tuple(sorted((t for c in clusters for t in c), key=_chronological))

@@ -67,11 +67,15 @@ class Turn:
 
     @property
     def affirms(self) -> bool:
-        return self.intent == "affirm" or self.payload == "/affirm"
+        if self.payload:
+            return self.payload == "/affirm"
+        return self.signals.says_yes or (self.intent == "affirm" and not self.signals.says_no)
 
     @property
     def denies(self) -> bool:
-        return self.intent == "deny" or self.payload == "/deny"
+        if self.payload:
+            return self.payload == "/deny"
+        return self.signals.says_no or (self.intent == "deny" and not self.signals.says_yes)
 
 
 @dataclass(frozen=True)
@@ -109,10 +113,10 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if state.stage != "done" and state.messages >= MAX_MESSAGES:
         # Whatever was said, the eighth message without an outcome brings in a person.
         return _hand_off(state, "repeated_failures")
-    if turn.intent == "cancel" and not turn.gave:
-        return Plan(CaseState(messages=0), (Step("cancel"),))
     if signals.got_goods is not None:
         state = replace(state, got_goods=signals.got_goods)
+    if turn.intent == "cancel" and not turn.gave and state.stage == "collecting":
+        return Plan(CaseState(messages=0), (Step("cancel"),))
     if state.stage == "goods":
         return _goods_answer(state, turn)
     if state.stage in ("choose", "card_last4"):
@@ -153,7 +157,9 @@ def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     if turn.intent == "no_terminal_id" or turn.payload == "/no_terminal_id":
         state = state.not_known("terminal_id")
         before.append(Step("say", "utter_no_terminal_id_ok"))
-    elif turn.signals.says_unknown and pending and pending not in turn.gave and pending != "card_last4":
+    elif pending and pending not in turn.gave and (
+        turn.signals.says_unknown or (pending == "card_last4" and turn.denies)
+    ):
         state = state.not_known(pending)
         if pending == "terminal_id":
             before.append(Step("say", "utter_no_terminal_id_ok"))
@@ -188,12 +194,15 @@ def _next_missing(state: CaseState, known: Known) -> str | None:
         return "transaction_time"
     if not known.amount and "amount" not in unknown:
         return "amount"
-    if known.terminal_id or known.merchant_name:
-        return None
-    if "terminal_id" not in unknown:
-        return "terminal_id"
-    if "merchant_name" not in unknown:
-        return "merchant_name"
+    if not (known.terminal_id or known.merchant_name):
+        if "terminal_id" not in unknown:
+            return "terminal_id"
+        if "merchant_name" not in unknown:
+            return "merchant_name"
+    if not known.card_last4 and "card_last4" not in unknown:
+        # Asked before the lookup, so that the bot acts only on the customer's own payment and never
+        # shows anyone else's.
+        return "card_last4"
     return None
 
 
@@ -242,7 +251,7 @@ def _follow_up(state: CaseState, known: Known, turn: Turn) -> Plan:
         return Plan(state, (Step("say", reply[turn.intent]),))
     if turn.affirms and not signals.upset:
         return Plan(state, (Step("say", "utter_anything_else"),))
-    return Plan(state, (Step("follow_up", "upset" if signals.upset or signals.asks_timing else None),))
+    return Plan(state, (Step("follow_up", "upset" if signals.upset else None),))
 
 
 _FACTS = ("transaction_time", "amount", "terminal_id", "merchant_name", "card_last4")

@@ -31,7 +31,9 @@ _PERSON = re.compile(
     # Chinese: a person asked for in the customer's own voice (a slip's "请人工处理" is not a request).
     r"|转人工|人工客服|人工服务|找人工|要人工|接人工|叫人工|换人工|人工\s*[!！]|^\W*人工\W*$|真人|活人"
     r"|(?:我要|我想|帮我|给我|让我|请)(?:找|转|接|联系|叫|换)(?:你们)?(?:的)?(?:客服|工作人员|经理|负责人|专员|人)"
-    r"|(?:让|请|叫)(?:一个|个)?人(?:来|跟我|和我)",
+    r"|(?:让|请|叫)(?:一个|个)?人(?:来|跟我|和我)"
+    r"|(?<!自己)(?<!叫我)(?<!让我)(?:叫|找|要|转|接|换)(?:你们|你|个)?(?:的)?(?:人工|真人|活人|经理|负责人)(?!智能)"
+    r"|不(?:想|要|跟|和)(?:跟|和)?(?:机器|机器人|ai|bot)",
     _FLAGS,
 )
 
@@ -78,7 +80,8 @@ _KEPT_GOODS = re.compile(
     r"\s+(?:me\s+)?(?:my\s+|the\s+|any\s+|anything|nothing)?"
     r"|(?<![a-z])(?:kept|keeping|holding)\s+(?:my\s+|the\s+)?(?:goods|stuff|items|things|food|order|purchase|it)"
     r"|(?<![a-z])(?:left|walked\s+out)\s+(?:without|empty)"
-    r"|(?<![a-z])no\s+(?:goods|items|food|coffee|order)"
+    r"|(?<![a-z])no\s+(?:goods|items|food|coffee|order|treatment|service|meal|product|delivery|ticket)"
+    r"|(?<![a-z])(?:cancel(?:l?ed)?|refused)\s+(?:my|the|our)\s+(?:appointment|order|booking|service)"
     r"|没(?:有)?(?:拿到|收到|给我|让我拿|拿走|领到|取到)|不(?:给|让)(?:我)?(?:拿|带|东西)|东西(?:没|不)(?:给|拿)"
     r"|(?:商家|店员|收银员|店家|老板|他们)(?:把东西)?(?:扣下|留下|不给)|空手",
     _FLAGS,
@@ -109,9 +112,25 @@ _TIMING_QUESTION = re.compile(
 # Words of an upset customer: the reply starts with an apology.
 _UPSET = re.compile(
     r"[!?！？]{2,}|(?<![a-z])(?:wtf|ridiculous|unacceptable|terrible|useless|stupid|angry|furious|scam|"
-    r"joke|seriously|annoy|sick\s+of|fed\s+up)|[A-Z]{4,}\s+[A-Z]{3,}"
-    r"|气死|太过分|搞什么|什么玩意|垃圾|骗子|坑人|无语|离谱|凭什么|怎么回事|受不了|投诉你们",
+    r"joke|seriously|annoy|sick\s+of|fed\s+up|so\s+annoying)"
+    r"|气死|太过分|搞什么|搞啥|什么玩意|垃圾|骗子|坑人|无语|离谱|凭什么|受不了|投诉你们|快点|烦死",
     re.IGNORECASE,
+)
+# Shouting: two words in capitals in a row.
+_CAPS_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,}(?![A-Za-z0-9])")
+_ACRONYMS = {"POS", "TID", "MID", "ATM", "RMB", "CNY", "APP", "SMS", "RRN", "ID", "PIN", "OK", "KFC", "IFC", "CBD"}
+
+
+def _shouting(text: str) -> bool:
+    """Three words in capitals, or two of at least four letters: not acronyms."""
+    words = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]
+    return len(words) >= 3 or sum(len(w) >= 4 for w in words) >= 2
+# A plain yes or no at the start of an answer to a yes/no question.
+_YES = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|sure|of\s+course|i\s+did|got\s+it|是的?|对|嗯|有|拿到|收到|好的)(?![a-z])", re.IGNORECASE
+)
+_NO = re.compile(
+    r"^\W*(?:no|nope|nah|not\s+really|never|nothing|没有?|并没有|不是|没拿|没收|啥也没|什么都没)(?![a-z])", re.IGNORECASE
 )
 
 # Another payment, after one was settled: a new complaint.
@@ -135,6 +154,8 @@ class Signals:
     upset: bool
     corrects: bool
     another_payment: bool
+    says_yes: bool = False
+    says_no: bool = False
 
 
 def read_signals(text: str) -> Signals:
@@ -150,7 +171,9 @@ def read_signals(text: str) -> Signals:
         says_unknown=_UNKNOWN.search(clean) is not None,
         got_goods=False if kept else (True if got else None),
         asks_timing=_TIMING_QUESTION.search(clean) is not None,
-        upset=_UPSET.search(text) is not None,
+        upset=_UPSET.search(text) is not None or _shouting(text),
         corrects=has_correction_marker(clean),
         another_payment=_ANOTHER.search(clean) is not None,
+        says_yes=_YES.search(clean) is not None,
+        says_no=_NO.search(clean) is not None,
     )

@@ -21,7 +21,10 @@ _MAX_AMOUNT = Decimal("1e10")
 
 _CN = "零〇一二两三四五六七八九十百千万亿"
 _CN_DIGIT = "零〇一二两三四五六七八九"
-_NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+|点\d{1,2}(?!\d))?)\s*(?P<mult>[千万kK](?![a-z]))?"
+_NUM = (
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{2}(?![\d,])|\d+(?:\.\d+|点\d{1,2}(?!\d))?)"
+    r"\s*(?P<mult>[千万kK](?![a-z]))?"
+)
 _CN_NUM = rf"(?P<cn>[{_CN}][{_CN}点]*)"
 _UNIT_ZH = r"元(?![旦宵素月])|块钱|块(?![儿去走吃玩来地])|圆|人民币"
 _UNIT_EN = r"(?<![a-z])(?:yuan|rmb|cny|kuai|bucks)(?![a-z])"
@@ -31,7 +34,10 @@ _SUB = (
 )
 # A trailing "5" in "128块5" is jiao, but not when it starts a time, a count
 # or another number.
-_SUB_END = r"(?![\d:]|[.,]\d)(?!\s*(?:[a-z]|点|时|号|日|月|小时|分钟|个|次|天|周|年))"
+_SUB_END = (
+    r"(?![\d:]|[.,]\d)(?!\s*(?:[ap]\.?m(?![a-z])|h(?:ours?|rs?)?(?![a-z])|mins?(?![a-z])|o'?clock"
+    r"|点|时|号|日|月|小时|分钟|个|次|天|周|年))"
+)
 
 _PREFIXED = re.compile(
     rf"(?P<sign>-\s*)?(?:¥|(?<![a-z])(?:rmb|cny)(?![a-z])|人民币)\s*(?P<sign2>-\s*)?{_NUM}"
@@ -52,7 +58,7 @@ _JIAO_ONLY = re.compile(
     rf"(?:(?P<fen>\d|[{_CN_DIGIT}])分?)?(?![\d])",
 )
 _BARE_NUMBER = re.compile(
-    rf"(?<![a-z0-9.¥])(?<!\d,)(?P<sign>-)?{_NUM}(?![a-z0-9])"
+    rf"(?<![a-z0-9.¥])(?<!\d,)(?P<sign>-)?{_NUM}(?:s(?![a-z0-9]))?(?![a-z0-9])"
     rf"|(?<![{_CN}点])(?=[{_CN_DIGIT}十]){_CN_NUM}(?![分多几])",
     re.IGNORECASE,
 )
@@ -100,7 +106,7 @@ _NOT_AMOUNT = re.compile(
             r"(?<![\d\-])\d+(?:-\d+)+",
             r"\d{4}(?: \d{4}){2,}",
             # Tokens mixing letters and digits, except money glued to its unit.
-            r"(?<![a-z0-9])(?!\d+(?:\.\d+)?(?:yuan|rmb|cny|kuai|bucks|k)(?![a-z0-9]))"
+            r"(?<![a-z0-9])(?!\d+(?:\.\d+)?(?:yuan|rmb|cny|kuai|bucks|k|s)(?![a-z0-9]))(?!x\d(?![a-z0-9]))"
             r"(?!(?:rmb|cny)\d)"
             r"[a-z0-9]*(?:[a-z]\d|\d[a-z])[a-z0-9]*",
             # Long digit runs with no money unit are IDs, cards or phones.
@@ -125,7 +131,8 @@ _CUE_AFTER = re.compile(
     r"\s*(?:(?:was|were|got|has\s+been|have\s+been|been|is)\s+)?(?:still\s+)?"
     r"(?:taken|deducted|debited|charged|withdrawn|gone|left\s+my\s+account)(?![a-z])"
     r"|\s*(?:都|也|各|全)?(?:被扣|扣了|扣掉)"
-    r"|\s*(?:each(?:\s+time)?|apiece)(?![a-z])",
+    r"|\s*(?:each(?:\s+time)?|apiece|twice|two\s+times|both\s+times)(?![a-z])"
+    r"|\s*(?:[x×*]|乘以?)\s*(?:[2-9]|两|二|三)(?![\d.])",
     re.IGNORECASE,
 )
 _NUMBER_WORD = re.compile(
@@ -167,6 +174,8 @@ def _decimal(token: str | None) -> Decimal | None:
     """Convert a digit string (with thousands commas) or Chinese numeral to Decimal."""
     if not token:
         return None
+    if re.fullmatch(r"\d+,\d{2}", token):
+        token = token.replace(",", ".")  # a decimal comma: "45,60" is 45.60 (thousands come in threes)
     token = token.replace(",", "").replace("点", ".") if token[0].isdigit() else token
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
         return Decimal(token)
@@ -300,6 +309,8 @@ def _spelled(text: str) -> tuple[list[AmountMatch], list[AmountMatch]]:
             continue
         if not re.search(r"[a-z]", text[start:end], re.IGNORECASE):
             continue  # digits are read by the regexes
+        if re.match(r"\s+\d", text[end:]):
+            continue  # "two 32s": a count of the payments that follow
         amount = Decimal(str(value))
         unit = _UNIT_AFTER.match(text, end)
         if unit or _CURRENCY_BEFORE.search(text[max(0, start - 5) : start]):

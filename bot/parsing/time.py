@@ -288,8 +288,13 @@ _ZH_RELATIVE = re.compile(
     # Each optional part takes the spaces after it, so a long run of spaces (masked text) is read one
     # way only; a count starts where its digits start. Both keep the work linear in the text.
     rf"(?<![\d.{_CN_DIGIT}百几半])(?P<n>\d+(?:\.\d+)?|[{_CN_DIGIT}百几半]+)\s*(?:个\s*)?(?:(?P<half>半)\s*)?(?:个\s*)?"
-    r"(?P<u>小时|钟头|分钟|分|天|星期|礼拜|周|秒)\s*(?:以前|之前|前)"
+    r"(?P<more>多\s*)?(?P<u>小时|钟头|分钟|分|天|星期|礼拜|周|秒)\s*(?P<more2>多\s*|左右\s*)?(?:以前|之前|前)"
+    # "前几天" / "这几天": a few days back, not a count of anything.
+    r"|(?P<few>前几天|前两天|这几天|这两天)"
 )
+# How many days either side a vague count of days spreads: "几天前" is two to five days back.
+_VAGUE_DAYS = {"几": 2, "十几": 5, "几十": 10}
+_EN_VAGUE = re.compile(r"(?<![a-z])(?:few|couple|several|some|about|around|roughly|or\s+so|ish)(?![a-z])", re.I)
 _EN_RELATIVE_SPAN = re.compile(r"(?<![a-z])(?:ago|earlier)(?![a-z])", re.I)
 # Duckling spans that are not a past transaction: "the first (try)", "in 3 days".
 _NOT_A_TIME_SPAN = re.compile(
@@ -398,6 +403,7 @@ class _Relative:
     end: int
     ago: timedelta
     unit: str  # "second" | "minute" | "hour" | "day"
+    spread_days: int = 0  # a vague count ("十几天前", "a few days ago") is read as a range of days
 
 
 def _cn_int(token: str) -> int | None:
@@ -595,6 +601,9 @@ def _find_zh_relatives(text: str) -> list[_Relative]:
     """Find Chinese "N units ago" phrases, which Duckling reads unreliably."""
     found = []
     for m in _ZH_RELATIVE.finditer(text):
+        if m.group("few"):
+            found.append(_Relative(m.start(), m.end(), timedelta(days=3), "day", spread_days=2))
+            continue
         amount = _fuzzy_count(m.group("n"))
         if amount is None:
             continue
@@ -613,7 +622,13 @@ def _find_zh_relatives(text: str) -> list[_Relative]:
             ago, kind = timedelta(weeks=amount), "day"
         if ago > timedelta(days=400):
             continue
-        found.append(_Relative(m.start(), m.end(), ago, kind))
+        spread = 0
+        if kind == "day":
+            token = m.group("n")
+            spread = _VAGUE_DAYS.get(token, 1 if (m.group("more") or m.group("more2") or len(token) == 2) else 0)
+            if unit not in {"天"}:
+                spread = max(spread, 1)  # "两周前": a week is not counted to the day
+        found.append(_Relative(m.start(), m.end(), ago, kind, spread_days=spread))
     return found
 
 
@@ -773,7 +788,9 @@ def _duckling_components(text: str, now: datetime, run_zh: bool) -> tuple[list[_
         if _EN_RELATIVE_SPAN.search(span):
             ago = wall_now - point
             if timedelta(0) <= ago <= timedelta(days=400):
-                relatives.append(_Relative(start, end, ago, _unit_of(span)))
+                vague = _EN_VAGUE.search(text[max(0, start - 12) : end]) is not None
+                unit = _unit_of(span)
+                relatives.append(_Relative(start, end, ago, unit, spread_days=2 if vague and unit == "day" else 0))
                 taken.append((start, end))
             continue
         if grain in {"day", "week", "month"} and value.get("type") == "value":
@@ -905,7 +922,9 @@ def _relative_window(rel: _Relative, now: datetime) -> TimeWindow:
     point = now - rel.ago
     if rel.unit == "day":
         day = point.date()
-        return TimeWindow(_at(day, 0, now.tzinfo), _at(day, 24 * 60, now.tzinfo), False)
+        first, last = day - timedelta(days=rel.spread_days), day + timedelta(days=1 + rel.spread_days)
+        end = min(_at(last, 0, now.tzinfo), now) if last > now.date() else _at(last, 0, now.tzinfo)
+        return TimeWindow(_at(first, 0, now.tzinfo), max(end, _at(first, 0, now.tzinfo)), False)
     # People round "ago" more coarsely the further back it is: a third of
     # the distance, at least 5 minutes and at most half an hour each side.
     margin = min(max(rel.ago / 3, timedelta(minutes=5)), timedelta(minutes=30))

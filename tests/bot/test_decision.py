@@ -219,13 +219,14 @@ def _paid_twice() -> tuple[Transaction, Transaction]:
 
 
 @pytest.mark.parametrize("order", [0, 1])
-def test_paid_again_after_a_failed_reversal_refunds_the_later_debit(order: int) -> None:
+def test_paid_again_after_a_failed_reversal_refunds_the_debit_that_said_failed(order: int) -> None:
     first, second = _paid_twice()
     records = [first, second] if order == 0 else [second, first]
     decision = decide(records, claim(), LIMITS, NOW)
     assert outcome_of(decision) == ("outcome", "refund_ticket", "duplicate")
-    assert decision.transaction == second
-    assert decision.duplicate_of == first
+    # The completed second payment is the purchase; the one the terminal called failed goes back.
+    assert decision.transaction == first
+    assert decision.duplicate_of == second
 
 
 def test_two_completed_debits_minutes_apart_are_a_duplicate() -> None:
@@ -435,7 +436,7 @@ def test_a_duplicate_over_the_limit_keeps_both_debits_for_the_human() -> None:
     first, second = (replace(t, amount=Decimal("6000.00")) for t in _paid_twice())
     decision = decide([first, second], claim(amount=Decimal("6000.00")), LIMITS, NOW)
     assert outcome_of(decision) == ("outcome", "escalated", "over_limit")
-    assert (decision.transaction, decision.duplicate_of) == (second, first)
+    assert (decision.transaction, decision.duplicate_of) == (first, second)
 
 
 def test_a_dispute_for_nothing_found_over_the_limit_goes_to_a_human() -> None:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pytest_asyncio
 
 from bot.case_store import CaseStore, Ticket
 from bot.decision import Decision
-from bot.lookup import CaseResult, Complaint, LookupService
+from bot.lookup import WIDENING, CaseResult, Complaint, LookupService
 from bot.merchant_api import MerchantAPI, Transaction
 from bot.timelines import TimelineTable, china_date, expected_by, load_table, quote
 from tests.bot.case_store import conftest as case_store_fixtures
@@ -273,8 +273,15 @@ async def test_the_search_uses_the_window_with_its_margin_and_any_amount(
     await service.look_up(complaint)
     [search] = [r for r in sandbox.requests() if r["path"] == "/v1/transactions"]
     query = {name: values[0] for name, values in search["query"].items()}
-    assert datetime.fromisoformat(query.pop("start")) == complaint.window_start - timedelta(minutes=10)
-    assert datetime.fromisoformat(query.pop("end")) == complaint.window_end + timedelta(minutes=10)
+    # One search covers the widest window the lookup may try (the margin, then WIDENING).
+    assert (
+        datetime.fromisoformat(query.pop("start"))
+        == complaint.window_start - timedelta(minutes=10) - WIDENING[-1]
+    )
+    assert (
+        datetime.fromisoformat(query.pop("end"))
+        == complaint.window_end + timedelta(minutes=10) + WIDENING[-1]
+    )
     assert query == {
         "terminal_id": "10293847",
         "card_last4": "3821",
@@ -310,9 +317,9 @@ async def test_nothing_found_asks_for_a_sharper_key_then_opens_a_dispute(
     service: LookupService, api: MerchantAPI, store: CaseStore, table: TimelineTable
 ) -> None:
     t = await api.get("TXN0005")
-    # Two days earlier the terminal took nothing at all.
+    # Five days earlier (beyond every widening of the window) the terminal took nothing at all.
     earlier = complaint_for(
-        t, window_start=t.created_at - timedelta(days=2), window_end=t.created_at - timedelta(days=2)
+        t, window_start=t.created_at - timedelta(days=5), window_end=t.created_at - timedelta(days=5)
     )
 
     first = (await service.look_up(earlier)).decision
@@ -331,9 +338,9 @@ async def test_nothing_found_asks_for_a_sharper_key_then_opens_a_dispute(
     )
     result = await service.conclude(sharper, second)
     assert check_payload(result)["transaction_id"] is None
-    # With no transaction the dispute deadline runs from the day the customer named.
+    # The date quoted is our team's first answer, counted from the day the ticket is opened.
     assert result.expected_by == expected_by(
-        "dispute_ticket", "not_found", None, china_date(earlier.window_start), table
+        "dispute_ticket", "not_found", None, china_date(datetime.now(timezone.utc)), table
     )
     ticket = store.get(result.ticket_number)
     assert (ticket.kind, ticket.transaction_id, ticket.rrn) == ("dispute", None, "999999999999")
@@ -500,7 +507,7 @@ async def test_the_retry_job_hands_what_needs_a_customer_to_a_human(
     several = complaint_for(await api.get("TXN0018"))
     t = await api.get("TXN0005")
     nothing = complaint_for(
-        t, window_start=t.created_at - timedelta(days=2), window_end=t.created_at - timedelta(days=2)
+        t, window_start=t.created_at - timedelta(days=5), window_end=t.created_at - timedelta(days=5)
     )
     over = replace(nothing, conversation_id="conv-over", amount=Decimal("6000.00"))
     sandbox.set_faults(down=True)
@@ -690,7 +697,6 @@ async def test_a_window_too_wide_to_search_is_refused_before_any_call(
     [
         {"window_start": datetime(2026, 11, 24, 15, 0)},
         {"window_end": datetime(2026, 11, 24, 14, 0, tzinfo=SHANGHAI)},
-        {"terminal_id": None, "merchant_name": None},
         {"amount": Decimal("12.345")},
         {"amount": Decimal("0")},
         {"card_last4": "12345"},

@@ -156,7 +156,7 @@ def test_i_dont_know_is_an_answer_and_the_next_question_follows() -> None:
 
 def test_the_shop_unknown_too_means_searching_without_a_place() -> None:
     state = CaseState(unknown=("terminal_id",)).asking("merchant_name")
-    known = Known(transaction_time=True, amount=True)
+    known = Known(transaction_time=True, amount=True, card_last4=True)
     plan = next_steps(state, known, _turn("nlu_fallback", signals=replace(QUIET, says_unknown=True)))
     assert plan.steps[-1] == Step("look_up")
 
@@ -188,7 +188,7 @@ def test_after_the_outcome_numbers_in_a_complaint_change_nothing() -> None:
 
 def test_a_clear_correction_after_the_outcome_looks_the_payment_up_again() -> None:
     done = CaseState(stage="done")
-    known = Known(transaction_time=True, amount=True, merchant_name=True)
+    known = Known(transaction_time=True, amount=True, merchant_name=True, card_last4=True)
     plan = next_steps(done, known, _turn(gave=frozenset({"amount"}), signals=replace(QUIET, corrects=True)))
     assert plan.steps == (Step("start_over", "keep_facts"), Step("look_up"))
 
@@ -220,6 +220,14 @@ def test_several_payments_ask_for_the_card_ending_once_then_a_person() -> None:
     assert plan.steps == (Step("ask", "card_last4"),)
     unknown = next_steps(plan.state, Known(), _turn("deny"))
     assert unknown.steps[-1] == Step("hand_off", "policy")
+
+
+def test_the_card_ending_is_asked_before_the_lookup_and_i_dont_know_goes_on_without_it() -> None:
+    known = Known(transaction_time=True, amount=True, merchant_name=True)
+    plan = next_steps(CaseState(), known, _turn(gave=frozenset({"merchant_name"})))
+    assert plan.steps[-1] == Step("ask", "card_last4")
+    unknown = next_steps(plan.state, known, _turn("deny"))
+    assert unknown.steps == (Step("look_up"),)
 
 
 def test_nothing_found_and_no_card_ending_is_an_honest_not_found() -> None:
