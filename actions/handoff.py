@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
+from bot.dialogue.state import CaseState
 from bot.escalation_summary import HandoffFacts, Reason
 from bot.handoff import Handoff, HandoffService
 from bot.timelines import format_date
@@ -114,4 +115,5 @@ class BackToBot(Action):
             utter(dispatcher, tracker, domain, "utter_back_to_bot", ticket=ticket)
         else:
             utter(dispatcher, tracker, domain, "utter_back_to_bot_no_ticket")
-        return [SlotSet("case_outcome", None)]
+        # Back in follow-up mode: the case stays as the agent left it until the customer starts another.
+        return [SlotSet("case_outcome", None), SlotSet("dialogue", CaseState(stage="done").to_slot())]

@@ -7,6 +7,7 @@ conversation is the policy's; this module only does the I/O around it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,10 +17,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import lookup as lookup_actions
 from actions.case_store_outage import answers_when_the_case_store_fails
 from actions.conversation import COMPLAINT_SLOTS, latest_user_metadata, user_now, user_timezone
 from actions.handoff import tell_handed_off
-from actions.lookup import complaint_from, lookup_service, tell_result
+from actions.lookup import complaint_from, tell_result
 from actions.qr import qr_fact_slots
 from actions.rendering import utter
 from actions.ticket_status import TICKET_NUMBER, tell_ticket_status
@@ -57,6 +59,10 @@ _NOT_A_NAME = {
     "deny",
     "no_terminal_id",
 }
+# A question is not a shop's name.
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|什么|怎么|为什么|哪里|(?<![a-z])(?:how|what|why|where|when)(?![a-z])", re.I
+)
 _PLACEHOLDER = {"transaction_time": "time", "amount": "amount", "terminal_id": "terminal_id"}
 _ASK = {
     "transaction_time": "utter_ask_transaction_time",
@@ -189,7 +195,10 @@ def _read_facts(
     tracker = reply.tracker
     now = user_now(tracker)
     pending = state.pending_question if state.stage == "collecting" else None
-    facts = extract_facts(text, now, pending if pending in _PLACEHOLDER else None)
+    amount_wanted = not reply.slot("amount") and pending not in ("card_last4", "terminal_id")
+    facts = extract_facts(
+        text, now, pending if pending in _PLACEHOLDER else None, amount_wanted=amount_wanted
+    )
     policy = settings().policy
     language = reply.slot("language")
     gave: set[str] = set()
@@ -235,14 +244,14 @@ def _read_facts(
 
     shop = find_shop_name(text)
     if (
-        shop is None
-        and pending in ("terminal_id", "merchant_name")
+        pending in ("terminal_id", "merchant_name")
         and not gave
         and not rejected
         and not signals.says_unknown
         and not signals.wants_person
         and intent not in _NOT_A_NAME
-        and text.strip()
+        and 0 < len(text.strip()) <= MAX_NAME
+        and not _QUESTION.search(text)
     ):
         shop = text.strip()[:MAX_NAME]  # the answer to "which shop?" is the name
     if (
@@ -354,7 +363,7 @@ def _complaint(reply: Reply, state: CaseState) -> Complaint:
 async def _look_up(reply: Reply, state: CaseState, turn: Turn) -> CaseState:
     reply.say("utter_complaint_received")
     complaint = _complaint(reply, state)
-    result = await lookup_service().look_up(complaint)
+    result = await lookup_actions.lookup_service().look_up(complaint)
     kind = await _present(reply, state, complaint, result)
     plan = after_lookup(state, _known(reply), kind)
     state = plan.state
@@ -385,7 +394,7 @@ async def _present(reply: Reply, state: CaseState, complaint: Complaint, result:
 
 
 async def _tell(reply: Reply, complaint: Complaint, decision: Decision) -> None:
-    result = await lookup_service().conclude(complaint, decision)
+    result = await lookup_actions.lookup_service().conclude(complaint, decision)
     for event in await tell_result(reply.dispatcher, reply.tracker, reply.domain, result):
         reply.set(event["name"], event["value"])
     reply.set("expected_by", result.expected_by.isoformat() if result.expected_by else None)
@@ -394,7 +403,7 @@ async def _tell(reply: Reply, complaint: Complaint, decision: Decision) -> None:
 async def _conclude(reply: Reply, state: CaseState) -> CaseState:
     """The customer said whether the shop handed over the goods: decide afresh and conclude."""
     complaint = _complaint(reply, state)
-    result = await lookup_service().look_up(complaint)
+    result = await lookup_actions.lookup_service().look_up(complaint)
     if result.decision is None or result.decision.kind != "outcome":
         kind = await _present(reply, state, complaint, result)
         return after_lookup(state, _known(reply), kind).state

@@ -8,9 +8,10 @@ user and with many concurrent users, beside a vanilla `rasa init` bot measured i
     .venv/bin/python -m benchmarks.conversation --url http://127.0.0.1:5005 \\
         --sandbox-url http://127.0.0.1:8090                # against running servers
 
-A complaint conversation is three messages: the complaint (time, amount and terminal ID of a
-sandbox transaction, in Chinese or English), "/affirm" to the read-back and "/affirm" to the
-payment found, whose reply must carry the `case_result` payload with the transaction's outcome.
+A complaint conversation is two or three messages: the complaint (time, amount and terminal ID of a
+sandbox transaction, in Chinese or English), the card's last 4 digits when the bot asks for them,
+and, for a payment that went through, "/affirm" to "did the shop give you the goods?". The last
+reply must carry the `case_result` payload with the transaction's outcome.
 The vanilla bot gets the same shape: "hello", "I am sad", "yes". Every message is timed from
 request to response; a message that fails or a conversation that goes wrong counts as an error.
 One warm-up conversation per bot runs first and is not counted.
@@ -118,6 +119,12 @@ def complaint_message(transaction: dict[str, Any], language: str) -> str:
     )
 
 
+def card_message(transaction: dict[str, Any], language: str) -> str:
+    """The answer to "what are the last 4 digits of your card?"."""
+    last4 = transaction["card_last4"]
+    return f"尾号{last4}" if language == "zh" else f"card ending {last4}"
+
+
 def fetch_transactions(sandbox_url: str, sandbox_key: str = SANDBOX_KEY) -> dict[str, dict[str, Any]]:
     """The benchmark's sandbox transactions; `sandbox_key` is the local profile's unless given."""
     with httpx.Client(base_url=sandbox_url, headers={"X-API-Key": sandbox_key}, timeout=10) as client:
@@ -138,11 +145,12 @@ def complaint_script(transactions: dict[str, dict[str, Any]]) -> Callable[[int],
         language = LANGUAGES[(i // len(ids)) % len(LANGUAGES)]
         outcome = TRANSACTIONS[transaction_id]
 
-        def read_back(replies: list[dict[str, Any]]) -> str | None:
-            return None if "/affirm" in buttons(replies) else f"no read-back buttons: {texts(replies)!r}"
+        def asks_card(replies: list[dict[str, Any]]) -> str | None:
+            said = texts(replies)
+            return None if "后4位" in said or "last 4" in said else f"no card question: {said!r}"
 
-        def found(replies: list[dict[str, Any]]) -> str | None:
-            return None if replies else "no reply to the read-back confirmation"
+        def asks_goods(replies: list[dict[str, Any]]) -> str | None:
+            return None if "/affirm" in buttons(replies) else f"no goods question: {texts(replies)!r}"
 
         def concluded(replies: list[dict[str, Any]]) -> str | None:
             payload = case_result(replies)
@@ -152,8 +160,12 @@ def complaint_script(transactions: dict[str, dict[str, Any]]) -> Callable[[int],
                 return f"{transaction_id}: outcome {payload.get('outcome')!r}, expected {outcome!r}"
             return None
 
-        message = complaint_message(transactions[transaction_id], language)
-        return [(message, read_back), ("/affirm", found), ("/affirm", concluded)]
+        transaction = transactions[transaction_id]
+        card = card_message(transaction, language)
+        steps: list[Step] = [(complaint_message(transaction, language), asks_card)]
+        if outcome == "charge_succeeded":
+            return [*steps, (card, asks_goods), ("/affirm", concluded)]
+        return [*steps, (card, concluded)]
 
     return script
 

@@ -12,7 +12,7 @@ PostgreSQL and Redis), beside a vanilla `rasa init` bot's REST figures measured 
 
 A customer opens the chat socket (`/ws`), says hello and completes a complaint about a sandbox
 transaction, in Chinese or English in rotation: the complaint with its facts typed, then the
-read-back's and the found payment's "/affirm" buttons, sent as the widget sends a click (the payload
+card's last 4 digits, and for a payment that went through "/affirm", sent as a click (the payload
 as text, the button's title as display), until the bot frame whose custom payload is the
 `case_result` with the transaction's outcome. Customers are spread over the gateways round robin.
 Each message is timed from its frame to the gateway's ack. A reject, a retry, a closed socket, a

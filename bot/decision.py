@@ -156,20 +156,26 @@ def _the_one_complained_about(
 ) -> Decision | None:
     """On one card, the payment a "failed but charged" complaint is about, when the records tell it.
 
-    The terminal said failed, so a payment it called failed is meant over the retry that went
-    through; among those, one that may have taken the money over one the issuer declined. When every
-    candidate comes to the same outcome, it does not matter which one is meant.
+    The terminal said failed, so a payment it called failed that may have taken the money is meant
+    over the retry that went through; when the failed attempts were all declined, the money went to
+    the one that completed. When every candidate comes to the same outcome, the first is reported.
     """
     if len({t.card_last4 for t in matches}) > 1:
         return None
     failed = [t for t in matches if t.terminal_result == "failed"]
     taking = [t for t in failed if _code(t) in APPROVED_CODES | REVERSAL_EXPECTED_CODES]
-    for group in (taking, failed):
-        if len(group) == 1:
-            return _decide_one(group[0], claim, limits, now)
+    completed = [t for t in matches if t.terminal_result == "completed"]
+    if len(taking) == 1:
+        return _decide_one(taking[0], claim, limits, now)
+    if not taking and len(completed) == 1:
+        # The failed attempts were declined and took nothing: the money that left went to the
+        # payment that completed.
+        return _decide_one(completed[0], claim, limits, now)
+    if len(failed) == 1:
+        return _decide_one(failed[0], claim, limits, now)
     decisions = [_decide_one(t, claim, limits, now) for t in (failed or matches)]
     if len({(d.outcome, d.reason) for d in decisions}) == 1:
-        return decisions[-1]
+        return decisions[0]
     return None
 
 

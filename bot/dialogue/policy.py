@@ -157,9 +157,8 @@ def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     if turn.intent == "no_terminal_id" or turn.payload == "/no_terminal_id":
         state = state.not_known("terminal_id")
         before.append(Step("say", "utter_no_terminal_id_ok"))
-    elif pending and pending not in turn.gave and (
-        turn.signals.says_unknown or (pending == "card_last4" and turn.denies)
-    ):
+    elif pending and pending not in turn.gave and (turn.signals.says_unknown or turn.denies):
+        # "不知道", "no idea", a bare "no" / "没有": an answer, and the next question follows.
         state = state.not_known(pending)
         if pending == "terminal_id":
             before.append(Step("say", "utter_no_terminal_id_ok"))

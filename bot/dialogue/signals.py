@@ -26,6 +26,9 @@ _PERSON = re.compile(
     r"|(?<![a-z])(?:want|need|give\s+me|get\s+me)\s+(?:a|an|to\s+talk\s+to\s+a)?\s*"
     r"(?:human|person|agent|manager|supervisor|representative|operator|real\s+one)(?![a-z])"
     r"|(?<![a-z])customer\s+(?:service|support)\s+(?:please|now|pls)"
+    r"|(?<![a-z])(?:transfer|pass|hand)\s*(?:me\s*)?(?:to|给)?\s*(?:a\s+)?(?:human|person|agent|真人|人工)"
+    r"|(?:转|给|找|要)\s*(?:个\s*)?(?:human|person|agent|real\s+person)(?![a-z])"
+    r"|(?<![a-z])(?:don'?t|do\s+not)\s+want\s+(?:to\s+(?:talk|chat|speak)\s+(?:to|with)\s+)?(?:a\s+|the\s+)?(?:bot|robot|machine|ai)(?![a-z])"
     r"|^\W*(?:human|person|agent|operator|representative)\W*(?:please|pls|now)?\W*$"
     r"|[.!?]\s*(?:human|person|agent|operator)\s*(?:please|pls|now)?\W*$"
     # Chinese: a person asked for in the customer's own voice (a slip's "请人工处理" is not a request).
@@ -33,13 +36,14 @@ _PERSON = re.compile(
     r"|(?:我要|我想|帮我|给我|让我|请)(?:找|转|接|联系|叫|换)(?:你们)?(?:的)?(?:客服|工作人员|经理|负责人|专员|人)"
     r"|(?:让|请|叫)(?:一个|个)?人(?:来|跟我|和我)"
     r"|(?<!自己)(?<!叫我)(?<!让我)(?:叫|找|要|转|接|换)(?:你们|你|个)?(?:的)?(?:人工|真人|活人|经理|负责人)(?!智能)"
-    r"|不(?:想|要|跟|和)(?:跟|和)?(?:机器|机器人|ai|bot)",
+    r"|不(?:想|要|跟|和)\s*(?:跟|和)?\s*(?:机器|机器人|ai|bot)",
     _FLAGS,
 )
 
 # The customer does not recognise the debit, or has lost the card: not a failed payment at all.
 _FRAUD = re.compile(
-    r"(?<![a-z])never\s+(?:been|was|went|go)\s+(?:in|to|at|near)"
+    r"(?<![a-z])never\s+(?:been\s+|was\s+|went\s+|go\s+)?(?:in|to|at|near)\s+(?:that|this|the)"
+    r"|(?<![a-z])never\s+(?:been|was|went|go)\s+(?:in|to|at|near)"
     r"|(?<![a-z])(?:wasn'?t|was\s+not|not)\s+me(?![a-z])"
     r"|(?<![a-z])(?:didn'?t|did\s+not|never)\s+(?:make|authori[sz]e|do)\s+(?:this|that|the|any)\s*"
     r"(?:payment|purchase|transaction|charge)?"
@@ -54,7 +58,12 @@ _FRAUD = re.compile(
     r"|盗刷|被盗|挂失|被人(?:刷|用|盗)|(?:卡|钱包)(?:已经|被人?)?(?:丢了|丢失|遗失|掉了|不见了|偷了|被偷)"
     r"|不是我(?:本人)?(?:刷|消费|付|买|花|操作|用)|我(?:从来)?没(?:有)?(?:去过|在那|到过)"
     r"|(?:从来|根本)没(?:有)?(?:去|到|在)|卡(?:一直)?在我(?:身上|手里|钱包|手上|这)"
-    r"|不认识这笔|不认得这笔|陌生(?:交易|扣款|消费)|莫名其妙.{0,6}(?:扣|消费|刷)",
+    r"|不认识这笔|不认得这笔|陌生(?:交易|扣款|消费)|莫名其妙.{0,6}(?:扣|消费|刷)"
+    # Card details or a one-time code given to a caller or a link: a scam, not a failed payment.
+    r"|验证码|动态码|短信码|(?:假|冒充)(?:的)?客服|骗子?|钓鱼|被骗"
+    r"|(?<![a-z])(?:verification|one[-\s]?time|sms|security)\s+code|(?<![a-z])(?:otp|scam|phishing)(?![a-z])"
+    r"|(?<![a-z])(?:put|typed|entered|gave)\s+(?:in\s+)?(?:my|them\s+my)\s+(?:card\s+(?:number|details)|pin)"
+    r"|(?<![a-z])(?:link|website)\s+to\s+(?:claim|get)",
     _FLAGS,
 )
 
@@ -80,6 +89,8 @@ _KEPT_GOODS = re.compile(
     r"\s+(?:me\s+)?(?:my\s+|the\s+|any\s+|anything|nothing)?"
     r"|(?<![a-z])(?:kept|keeping|holding)\s+(?:my\s+|the\s+)?(?:goods|stuff|items|things|food|order|purchase|it)"
     r"|(?<![a-z])(?:left|walked\s+out)\s+(?:without|empty)"
+    r"|(?<![a-z])took\s+(?:my|the|our|all\s+the)\s+(?:\w+\s+){0,2}back"
+    r"|(?:东西|商品|货)(?:被)?(?:拿回去|收回去|收回|退回去|放回去)|(?:拿回去|收回去)了"
     r"|(?<![a-z])no\s+(?:goods|items|food|coffee|order|treatment|service|meal|product|delivery|ticket)"
     r"|(?<![a-z])(?:cancel(?:l?ed)?|refused)\s+(?:my|the|our)\s+(?:appointment|order|booking|service)"
     r"|没(?:有)?(?:拿到|收到|给我|让我拿|拿走|领到|取到)|不(?:给|让)(?:我)?(?:拿|带|东西)|东西(?:没|不)(?:给|拿)"
@@ -95,7 +106,7 @@ _PAID_OTHERWISE = re.compile(
     _FLAGS,
 )
 _GOT_GOODS = re.compile(
-    r"(?<![a-z])(?:i\s+)?(?:got|received|took|have)\s+(?:the|my|it|them|everything)"
+    r"(?<![a-z])(?:i\s+|we\s+|they\s+|kids\s+)?(?:got|received|took|have)\s+(?:the|my|it|them|everything|their|our|what)(?![a-z])"
     r"|(?<![a-z])(?:they|the\s+shop|cashier)\s+(?:let\s+me\s+take|gave\s+me)"
     r"|拿到了|收到了|拿走了|给我了|东西(?:拿|带)(?:到|走)了|东西我拿了|已经拿",
     _FLAGS,

@@ -22,8 +22,10 @@ DUCKLING_SECONDS = 0.7
 # ("今天油价多少", "see you tomorrow", "i opened a complaint 3 days ago").
 _PAYMENT_CONTEXT = re.compile(
     r"刷|付|扣|消费|买|支付|交易|结账|收银|失败|终端|金额|元|块|钱|卡"
+    r"|账单|一笔|两笔|待入账|处理中|冻结|余额|额度"
     r"|(?<![a-z])(?:charg|paid|pay|swip|tap|purchas|bought|transaction|declin|fail|error|deduct"
-    r"|debit|card|terminal|pos|amount|money|yuan|rmb|receipt|shop|store|supermarket)",
+    r"|debit|card|terminal|pos|amount|money|yuan|rmb|receipt|shop|store|supermarket|pending|on\s+hold"
+    r"|shows?|posted|went\s+out|gone|taken|statement|bank\s+app|account|bill)",
     re.IGNORECASE,
 )
 
@@ -52,15 +54,19 @@ class Facts:
     is_correction: bool
 
 
-def extract_facts(text: str, now: datetime, requested_slot: str | None = None) -> Facts:
-    """All facts one message states, in any order; requested_slot is what the bot just asked for."""
+def extract_facts(
+    text: str, now: datetime, requested_slot: str | None = None, *, amount_wanted: bool = False
+) -> Facts:
+    """All facts one message states, in any order; requested_slot is what the bot just asked for.
+    With amount_wanted (the conversation has no amount yet), a lone number in a message about a
+    payment ("app shows 468", "信用卡里有一笔38的消费") is the amount."""
     # Normalise once so every parser sees the same characters at the same
     # offsets; the spans each one claims are blanked before the next runs.
     with parse_budget(DUCKLING_SECONDS):
-        return _extract(text, now, requested_slot)
+        return _extract(text, now, requested_slot, amount_wanted)
 
 
-def _extract(text: str, now: datetime, requested_slot: str | None) -> Facts:
+def _extract(text: str, now: datetime, requested_slot: str | None, amount_wanted: bool) -> Facts:
     clean = normalize(text[:MAX_CHARS])
     correcting = has_correction_marker(clean)
     taken: list[tuple[int, int]] = []
@@ -75,7 +81,8 @@ def _extract(text: str, now: datetime, requested_slot: str | None) -> Facts:
     if time_match:
         taken.extend(time_match.spans)
 
-    amount = find_amount(mask(clean, taken), bare_number_ok=requested_slot == "amount")
+    bare_amount = requested_slot == "amount" or (amount_wanted and _PAYMENT_CONTEXT.search(clean) is not None)
+    amount = find_amount(mask(clean, taken), bare_number_ok=bare_amount)
     if (
         time_match
         and time_match.coarse

@@ -12,15 +12,14 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from rasa_sdk import Action
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff
 import actions.lookup
-from actions.handoff import HandOff
-from actions.lookup import ContinueLookup, SubmitComplaint
+from actions.turn import TakeTurn
 from bot.case_store import CaseStore
 from bot.case_store.escalations import EscalationStore
+from bot.dialogue.state import CaseState
 from bot.handoff import HandoffService
 from bot.lookup import LookupService
 from bot.merchant_api import MerchantAPI
@@ -48,8 +47,9 @@ FACTS = {
     "transaction_time_exact": False,
     "amount": "56.00",
     "terminal_id": "10293847",
-    "complaint_confirmed": True,
 }
+# The bot has just asked for the card's last 4 digits: the next answer makes it act.
+ASKED_CARD = CaseState(messages=2).asking("card_last4").to_slot()
 TICKET_NUMBER = re.compile(r"\b[A-Z]{2}-\d{8}-\d{4}\b")
 
 
@@ -95,14 +95,14 @@ def _slots_after(slots: dict[str, Any], events: list[dict[str, Any]]) -> dict[st
 
 
 async def _run_with_the_store_down(
-    setup: Setup, domain: dict[str, Any], action: Action, slots: dict[str, Any], **message: Any
+    setup: Setup, domain: dict[str, Any], slots: dict[str, Any], **message: Any
 ) -> dict[str, Any]:
     """Run the action with the connection of its first write killed; check what the customer got and
     that nothing was stored; the slots the conversation goes on with."""
     dispatcher = CollectingDispatcher()
     setup.killer.arm(COMMIT)
     try:
-        events = await action.run(dispatcher, make_tracker(domain, slots=slots, **message), domain)
+        events = await TakeTurn().run(dispatcher, make_tracker(domain, slots=slots, **message), domain)
     finally:
         setup.killer.disarm()
     assert setup.killer.kills == ["before COMMIT"]  # the write was really cut off
@@ -123,12 +123,13 @@ async def _run_with_the_store_down(
 async def test_a_dispute_that_cannot_be_stored_is_answered_and_can_be_confirmed_again(
     setup: Setup, domain: dict[str, Any]
 ) -> None:
-    slots = {**FACTS, "lookup_stage": "found", "found_transaction_id": "TXN0005"}
-    message = {"text": "no, not mine", "intent": "deny"}
-    after = await _run_with_the_store_down(setup, domain, ContinueLookup(), slots, **message)
+    # Nothing was found and the customer has no card ending to search with: a dispute is opened.
+    slots = {**FACTS, "dialogue": CaseState(stage="card_last4", messages=3).asking("card_last4").to_slot()}
+    message = {"text": "no, I don't have it", "intent": "deny"}
+    after = await _run_with_the_store_down(setup, domain, slots, **message)
 
     dispatcher = CollectingDispatcher()
-    await ContinueLookup().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
+    await TakeTurn().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
     [number] = [m["custom"]["ticket_id"] for m in dispatcher.messages if m.get("custom")]
     assert number.startswith("DP-")
     assert _tickets(setup) == 1
@@ -138,10 +139,10 @@ async def test_a_hand_off_that_cannot_be_stored_is_answered_and_can_be_asked_aga
     setup: Setup, domain: dict[str, Any]
 ) -> None:
     message = {"text": "I want a person", "intent": "request_human"}
-    after = await _run_with_the_store_down(setup, domain, HandOff(), dict(FACTS), **message)
+    after = await _run_with_the_store_down(setup, domain, dict(FACTS), **message)
 
     dispatcher = CollectingDispatcher()
-    await HandOff().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
+    await TakeTurn().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
     assert EscalationStore(setup.url).open_for(CONVERSATION) is not None
     assert _tickets(setup) == 1
 
@@ -150,12 +151,12 @@ async def test_a_complaint_kept_for_later_that_cannot_be_stored_is_answered_and_
     setup: Setup, domain: dict[str, Any]
 ) -> None:
     """The merchant API is down and the complaint cannot be saved either: the bot must not claim it is
-    saved under a ticket number; confirming again, once the store answers, saves it."""
-    message = {"text": "yes", "intent": "affirm"}
-    after = await _run_with_the_store_down(setup, domain, SubmitComplaint(), dict(FACTS), **message)
+    saved under a ticket number; answering again, once the store answers, saves it."""
+    message = {"text": "I don't know the card number", "intent": "deny"}
+    after = await _run_with_the_store_down(setup, domain, {**FACTS, "dialogue": ASKED_CARD}, **message)
 
     dispatcher = CollectingDispatcher()
-    await SubmitComplaint().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
+    await TakeTurn().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
     [pending] = CaseStore(setup.url).find_by_conversation(CONVERSATION)
     assert pending.status == "waiting_for_lookup"
     assert any(pending.number in (m.get("text") or "") for m in dispatcher.messages)

@@ -11,9 +11,11 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff
-from actions.handoff import BackToBot, Fallback, HandOff
+from actions.handoff import BackToBot
+from actions.turn import TakeTurn
 from bot.case_store import CaseStore, upgrade
 from bot.case_store.escalations import EscalationStore
+from bot.dialogue.state import CaseState
 from bot.handoff import HandoffService
 from bot.support_hours import DAY_NAMES, SupportHours
 from tests.actions.conftest import make_tracker
@@ -31,7 +33,7 @@ FACTS = {
     "transaction_window_end": "2026-11-25T20:30+08:00",
     "transaction_time_exact": False,
     "amount": "56.00",
-    "requested_slot": "terminal_id",
+    "dialogue": CaseState(messages=2).asking("terminal_id").to_slot(),
 }
 
 
@@ -55,10 +57,8 @@ def open_support(monkeypatch: pytest.MonkeyPatch, case_store_url: str) -> Iterat
 
 async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain, open_support: str) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(
-        domain, "转人工", intent="request_human", slots=FACTS, active_loop="complaint_form"
-    )
-    events = await HandOff().run(dispatcher, tracker, domain)
+    tracker = make_tracker(domain, "转人工", intent="request_human", slots=FACTS)
+    events = await TakeTurn().run(dispatcher, tracker, domain)
     [said, payload] = dispatcher.messages
     escalation = EscalationStore(open_support).open_for("test")
     assert escalation is not None and escalation.reason == "customer_asked"
@@ -71,7 +71,7 @@ async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain,
         "transaction_id": None,
         "expected_by": None,
     }
-    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+    assert {"event": "slot", "name": "case_outcome", "value": "escalated", "timestamp": None} in events
     assert "¥56.00" in escalation.summary_customer and "客户要求人工" in escalation.summary_customer
     assert "The customer asked for a person" in escalation.summary_agent
     stored = CaseStore(open_support).get(ticket)
@@ -79,19 +79,30 @@ async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain,
 
 
 async def test_asking_again_finds_the_same_case(domain, open_support: str) -> None:
-    tracker = make_tracker(domain, "人工", intent="request_human", slots=FACTS)
     first, second = CollectingDispatcher(), CollectingDispatcher()
-    await HandOff().run(first, tracker, domain)
-    await HandOff().run(second, tracker, domain)
+    await TakeTurn().run(first, make_tracker(domain, "人工", intent="request_human", slots=FACTS), domain)
+    await TakeTurn().run(second, make_tracker(domain, "人工", intent="request_human", slots=FACTS), domain)
     assert first.messages[1]["custom"]["ticket_id"] == second.messages[1]["custom"]["ticket_id"]
     assert len(EscalationStore(open_support).waiting()) == 1
+
+
+async def test_once_handed_over_the_customer_is_told_a_person_is_coming(domain, open_support: str) -> None:
+    handed = {**FACTS, "dialogue": CaseState(stage="handed_off").to_slot()}
+    dispatcher = CollectingDispatcher()
+    await TakeTurn().run(
+        dispatcher, make_tracker(domain, "人工!!", intent="request_human", slots=handed), domain
+    )
+    assert [bool(m.get("custom")) for m in dispatcher.messages] == [False]
+    assert "人工同事" in dispatcher.messages[0]["text"]
+    assert EscalationStore(open_support).waiting() == []
 
 
 async def test_a_concluded_case_is_handed_over_with_its_own_ticket(domain, open_support: str) -> None:
     slots = {**FACTS, "ticket_number": "RF-20261126-0042", "case_outcome": "refund_ticket",
              "found_transaction_id": "TXN0005"}  # fmt: skip
     dispatcher = CollectingDispatcher()
-    await HandOff().run(
+    slots["dialogue"] = CaseState(stage="done").to_slot()
+    await TakeTurn().run(
         dispatcher, make_tracker(domain, "I want a human", intent="request_human", slots=slots), domain
     )
     assert dispatcher.messages[1]["custom"]["ticket_id"] == "RF-20261126-0042"
@@ -110,7 +121,7 @@ async def test_out_of_hours_the_customer_is_told_when_people_answer(
     tracker = make_tracker(
         domain, "talk to a person", intent="request_human", slots={**FACTS, "language": "en"}
     )
-    await HandOff().run(dispatcher, tracker, domain)
+    await TakeTurn().run(dispatcher, tracker, domain)
     text = dispatcher.messages[0]["text"]
     opening = LATER.next_opening(datetime.now(SHANGHAI))
     assert opening - datetime.now(SHANGHAI) > timedelta(hours=20)
@@ -118,32 +129,18 @@ async def test_out_of_hours_the_customer_is_told_when_people_answer(
     assert EscalationStore(case_store_url).waiting()[0].status == "waiting"
 
 
-def _unrecognised(domain, text: str, before: list[str]):
-    tracker = make_tracker(domain, text, intent="nlu_fallback", slots={"language": "en"})
-    earlier = [
-        {"event": "user", "text": t, "parse_data": {"intent": {"name": i, "confidence": 0.3}, "entities": []}}
-        for t, i in (entry.split("|") for entry in before)
-    ]
-    tracker.events[0:0] = earlier
-    return tracker
-
-
-async def test_one_unrecognised_message_is_asked_again(domain, open_support: str) -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = _unrecognised(domain, "zxcv qwer", ["hello|greet"])
-    assert await Fallback().run(dispatcher, tracker, domain) == []
-    assert "say it another way" in dispatcher.messages[0]["text"]
+async def test_unusable_answers_never_get_one_question_a_third_time(domain, open_support: str) -> None:
+    slots = {"language": "en"}
+    asked: list[str] = []
+    for _ in range(4):
+        dispatcher = CollectingDispatcher()
+        tracker = make_tracker(domain, "zxcv qwer", intent="nlu_fallback", slots=slots)
+        for event in await TakeTurn().run(dispatcher, tracker, domain):
+            if event["event"] == "slot":
+                slots[event["name"]] = event["value"]
+        asked.append(slots["dialogue"]["pending_question"])
+    assert asked == ["transaction_time", "transaction_time", "amount", "amount"]
     assert EscalationStore(open_support).waiting() == []
-
-
-async def test_two_unrecognised_messages_in_a_row_bring_in_a_person(domain, open_support: str) -> None:
-    dispatcher = CollectingDispatcher()
-    tracker = _unrecognised(domain, "zxcv qwer", ["hello|greet", "asdf jkl|nlu_fallback"])
-    await Fallback().run(dispatcher, tracker, domain)
-    assert "understood you twice" in dispatcher.messages[0]["text"]
-    assert dispatcher.messages[-1]["custom"]["outcome"] == "escalated"
-    [escalation] = EscalationStore(open_support).waiting()
-    assert escalation.reason == "repeated_failures" and escalation.language == "en"
 
 
 async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(domain) -> None:
@@ -154,7 +151,8 @@ async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(doma
     assert (
         "I'm back" in dispatcher.messages[0]["text"] and "ES-20261126-0007" in dispatcher.messages[0]["text"]
     )
-    assert events == [{"event": "slot", "name": "case_outcome", "value": None, "timestamp": None}]
+    assert events[0] == {"event": "slot", "name": "case_outcome", "value": None, "timestamp": None}
+    assert events[1]["name"] == "dialogue" and events[1]["value"]["stage"] == "done"
     chinese = CollectingDispatcher()
     await BackToBot().run(
         chinese, make_tracker(domain, "谢谢", intent="thank", slots={"language": "zh"}), domain

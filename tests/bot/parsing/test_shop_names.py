@@ -1,0 +1,60 @@
+"""Shop names as customers say them, matched to the merchant API's names."""
+
+import pytest
+
+from bot.parsing.shop_names import brands_in, could_be_shop, find_shop_name
+
+
+@pytest.mark.parametrize(
+    "stored, typed",
+    [
+        ("罗森便利店(徐家汇店)", "那家罗森"),
+        ("罗森便利店(徐家汇店)", "Lawson near Xujiahui"),
+        ("罗森便利店(徐家汇店)", "luosen"),
+        ("全家FamilyMart(南京西路店)", "the family mart on nanjing west rd"),
+        ("7-Eleven便利店(国贸店)", "国贸711"),
+        ("星巴克(静安嘉里中心店)", "STARBUCKS"),
+        ("麦当劳(人民广场店)", "McDonald's at People's Square"),
+        ("Wagas沃歌斯(静安寺店)", "wagas"),
+        ("老王面馆(五角场店)", "五角场老王面馆"),
+    ],
+)
+def test_a_shop_is_found_by_what_customers_call_it(stored: str, typed: str) -> None:
+    assert could_be_shop(stored, typed)
+
+
+@pytest.mark.parametrize(
+    "stored, typed",
+    [
+        ("罗森便利店(徐家汇店)", "全家"),
+        ("全家FamilyMart(南京西路店)", "Lawson"),
+        ("麦当劳(人民广场店)", "KFC"),
+        ("老王面馆(五角场店)", "x"),
+        ("星巴克(静安嘉里中心店)", ""),
+    ],
+)
+def test_another_brand_or_nothing_is_not_the_shop(stored: str, typed: str) -> None:
+    assert not could_be_shop(stored, typed)
+
+
+def test_short_latin_spellings_count_only_as_whole_words() -> None:
+    assert brands_in("I paid at KFC") == {"肯德基"}
+    assert brands_in("backfcourt") == set()
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("hi so the card machine at family mart said payment failed", "family mart"),
+        ("昨天在罗森刷卡失败了", "罗森"),
+        ("在楼下小卖部付的钱 显示失败", "楼下小卖部"),
+        ("paid at Wagas on Huaihai road", "Wagas"),
+    ],
+)
+def test_a_shop_named_inside_a_sentence_is_found(text: str, name: str) -> None:
+    assert find_shop_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["I paid 45 at 3pm", "刷卡失败扣了50", "yesterday at 5"])
+def test_times_and_amounts_are_not_shop_names(text: str) -> None:
+    assert find_shop_name(text) is None
