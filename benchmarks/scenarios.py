@@ -178,8 +178,10 @@ class Result:
 class Harness:
     """The servers under a movable faked clock, and a REST client of them."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.clock = MovableClock(workdir / "faketime")
+    def __init__(self, workdir: Path, start_at: datetime | None = None) -> None:
+        # The servers start at the first scenario's moment and the clock only moves forward: a clock
+        # set back under a running rasa server can stamp a session start after the events that follow.
+        self.clock = MovableClock(workdir / "faketime", start_at)
         self.processes = AssistantProcesses(workdir=workdir, gateway_environment=self.clock.environment())
         self.http: httpx.Client | None = None
 
@@ -347,8 +349,13 @@ def print_report(results: list[Result], show_failures: bool) -> None:
 
 def run(scenarios: Iterable[dict[str, Any]]) -> list[Result]:
     results = []
-    with tempfile.TemporaryDirectory(prefix="scenarios-") as workdir, Harness(Path(workdir)) as harness:
-        for scenario in sorted(scenarios, key=lambda s: s["now"]):
+    ordered = sorted(scenarios, key=lambda s: s["now"])  # the faked clock only moves forward
+    start = scenario_now(ordered[0]) if ordered else None
+    with (
+        tempfile.TemporaryDirectory(prefix="scenarios-") as workdir,
+        Harness(Path(workdir), start) as harness,
+    ):
+        for scenario in ordered:
             try:
                 results.append(play(harness, scenario))
             except (httpx.HTTPError, KeyError, ValueError) as error:

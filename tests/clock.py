@@ -48,9 +48,9 @@ class MovableClock:
     """A faked clock that a file sets: processes started with `environment()` read it again every
     second, so a harness can move them all to another moment while they run."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, start: datetime | None = None) -> None:
         self.path = path
-        path.write_text("+0\n")
+        path.write_text((_offset(start) if start is not None else "+0") + "\n")
 
     def environment(self) -> dict[str, str]:
         return {**_preloaded(), "FAKETIME_TIMESTAMP_FILE": str(self.path), "FAKETIME_CACHE_DURATION": "1"}

@@ -107,7 +107,8 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if turn.ticket_number:
         return Plan(state, (Step("ticket_status", turn.ticket_number),))
     if state.stage == "handed_off":
-        return Plan(state, (_social(turn) or Step("say", "utter_person_is_coming"),))
+        closing = {"thank": "utter_thank", "goodbye": "utter_goodbye"}.get(turn.intent)
+        return Plan(state, (Step("say", closing or "utter_person_is_coming"),))
     if state.stage == "done":
         return _follow_up(state, known, turn)
     if state.stage != "done" and state.messages >= MAX_MESSAGES:
@@ -115,7 +116,7 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
         return _hand_off(state, "repeated_failures")
     if signals.got_goods is not None:
         state = replace(state, got_goods=signals.got_goods)
-    if turn.intent == "cancel" and not turn.gave and state.stage == "collecting":
+    if turn.intent == "cancel" and signals.withdraws and not turn.gave and state.stage == "collecting":
         return Plan(CaseState(messages=0), (Step("cancel"),))
     if state.stage == "goods":
         return _goods_answer(state, turn)
@@ -146,7 +147,8 @@ def after_lookup(state: CaseState, known: Known, kind: LookupKind) -> Plan:
 def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     before: list[Step] = []
     pending = state.pending_question
-    if turn.intent in ("qr_scanned", "greet") and not turn.gave and not any(_known_facts(known)[:2]):
+    first = state.messages <= 1
+    if turn.intent in ("qr_scanned", "greet") and first and not turn.gave and not any(_known_facts(known)[:2]):
         # The greeting (the shop's, from a QR code) already asks what happened: when and how much.
         steps = () if turn.intent == "qr_scanned" else (Step("say", "utter_greet"),)
         return Plan(state.asking("transaction_time"), steps)

@@ -60,9 +60,10 @@ _FRAUD = re.compile(
     r"|(?:从来|根本)没(?:有)?(?:去|到|在)|卡(?:一直)?在我(?:身上|手里|钱包|手上|这)"
     r"|不认识这笔|不认得这笔|陌生(?:交易|扣款|消费)|莫名其妙.{0,6}(?:扣|消费|刷)"
     # Card details or a one-time code given to a caller or a link: a scam, not a failed payment.
-    r"|验证码|动态码|短信码|(?:假|冒充)(?:的)?客服|骗子?|钓鱼|被骗"
-    r"|(?<![a-z])(?:verification|one[-\s]?time|sms|security)\s+code|(?<![a-z])(?:otp|scam|phishing)(?![a-z])"
-    r"|(?<![a-z])(?:put|typed|entered|gave)\s+(?:in\s+)?(?:my|them\s+my)\s+(?:card\s+(?:number|details)|pin)"
+    r"|(?:报|给|告诉|发|输入?了?)(?:了)?(?:对方|他们?|她)?(?:的)?(?:验证码|动态码|短信码)|(?:假|冒充)(?:的)?客服|钓鱼|被骗|诈骗|骗走"
+    r"|(?<![a-z])(?:gave|sent|told|entered|typed|put\s+in)\s+(?:them\s+|him\s+|her\s+)?(?:the|my|a)\s+"
+    r"(?:verification\s+|one[-\s]?time\s+|sms\s+|security\s+)?code|(?<![a-z])(?:otp|scam(?:med)?|phishing)(?![a-z])"
+    r"|(?<![a-z])(?:put|typed|entered|gave)\s+(?:in\s+)?(?:my|them\s+my)\s+card\s+(?:number|details)"
     r"|(?<![a-z])(?:link|website)\s+to\s+(?:claim|get)",
     _FLAGS,
 )
@@ -153,6 +154,13 @@ _ANOTHER = re.compile(
 )
 
 
+_WITHDRAW = re.compile(
+    r"算了|不弄了|不查了|不用了|不需要了|取消|撤销投诉|(?<![a-z])(?:cancel|never\s*mind|forget\s+(?:it|about\s+it)"
+    r"|don'?t\s+bother|no\s+need\s+any\s*more)(?![a-z])",
+    _FLAGS,
+)
+
+
 @dataclass(frozen=True)
 class Signals:
     """What one message says, beside its facts."""
@@ -167,6 +175,7 @@ class Signals:
     another_payment: bool
     says_yes: bool = False
     says_no: bool = False
+    withdraws: bool = False  # "算了", "never mind": the customer drops the complaint
 
 
 def read_signals(text: str) -> Signals:
@@ -187,4 +196,5 @@ def read_signals(text: str) -> Signals:
         another_payment=_ANOTHER.search(clean) is not None,
         says_yes=_YES.search(clean) is not None,
         says_no=_NO.search(clean) is not None,
+        withdraws=_WITHDRAW.search(clean) is not None,
     )

@@ -42,6 +42,9 @@ signals = st.builds(
     upset=st.booleans(),
     corrects=st.booleans(),
     another_payment=st.booleans(),
+    says_yes=st.booleans(),
+    says_no=st.booleans(),
+    withdraws=st.booleans(),
 )
 turns = st.builds(
     Turn,
