@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -63,6 +64,8 @@ _NOT_A_NAME = {
 _QUESTION = re.compile(
     r"[?？]|吗|呢|什么|怎么|为什么|哪里|(?<![a-z])(?:how|what|why|where|when)(?![a-z])", re.I
 )
+# "12345", "ABC123": a try at a terminal ID (or nothing), not a shop's name.
+_CODE_LIKE = re.compile(r"[\W\d_]*|(?=.*\d)[A-Za-z0-9\s\-]+")
 _PLACEHOLDER = {"transaction_time": "time", "amount": "amount", "terminal_id": "terminal_id"}
 _ASK = {
     "transaction_time": "utter_ask_transaction_time",
@@ -126,11 +129,16 @@ class TakeTurn(Action):
         if payload == "/qr_scanned" or _first_message(tracker):
             # Contract 6: a verified code on the first message, whatever that message is.
             shop = _start_from_code(reply, metadata.get("qr"))
-        if shop is not None:
-            greeting = (
-                "utter_greet_from_counter_code" if reply.slot("amount") else "utter_greet_from_terminal_code"
+        if shop is not None and reply.slot("amount"):
+            paid = datetime.fromisoformat(reply.slot("transaction_time"))
+            reply.say(
+                "utter_greet_from_counter_code",
+                merchant=shop,
+                amount=format_amount(Decimal(reply.slot("amount"))),
+                time=_when(paid, reply),
             )
-            reply.say(greeting, merchant=shop)
+        elif shop is not None:
+            reply.say("utter_greet_from_terminal_code", merchant=shop)
         if payload == "/qr_scanned":
             # Only the gateway sends it; without a usable code it is a plain start of a conversation.
             intent, payload = ("qr_scanned", None) if shop is not None else ("greet", None)
@@ -252,6 +260,8 @@ def _read_facts(
         and intent not in _NOT_A_NAME
         and 0 < len(text.strip()) <= MAX_NAME
         and not _QUESTION.search(text)
+        and not _CODE_LIKE.fullmatch(text.strip())
+        and not text.lstrip().startswith(("/", "\uff0f"))  # a typed payload is not a name
     ):
         shop = text.strip()[:MAX_NAME]  # the answer to "which shop?" is the name
     if (
@@ -389,6 +399,11 @@ async def _present(reply: Reply, state: CaseState, complaint: Complaint, result:
         _show_found(reply, decision.transaction)
     if decision.outcome == "charge_succeeded" and state.got_goods is None:
         return "goods"
+    if decision.outcome in ("dispute_ticket", "escalated") and decision.reason in (
+        "not_found",
+        "amount_differs",
+    ):
+        _say_not_found(reply, complaint)
     await _tell(reply, complaint, decision)
     return "concluded"
 
@@ -414,16 +429,19 @@ async def _conclude(reply: Reply, state: CaseState) -> CaseState:
 async def _not_found(reply: Reply, state: CaseState) -> CaseState:
     """Nothing found even with a sharper key: say so plainly, and open a dispute for a person to dig."""
     complaint = _complaint(reply, state)
-    place = complaint.terminal_id or complaint.merchant_name or "-"
+    _say_not_found(reply, complaint)
+    decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
+    await _tell(reply, complaint, decision)
+    return replace(state, stage="done", pending_question=None)
+
+
+def _say_not_found(reply: Reply, complaint: Complaint) -> None:
     reply.say(
         "utter_not_found",
         amount=format_amount(complaint.amount),
         time=_when(complaint.window_start, reply) if reply.slot("transaction_time") else "-",
-        place=place,
+        place=complaint.terminal_id or complaint.merchant_name or "-",
     )
-    decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
-    await _tell(reply, complaint, decision)
-    return replace(state, stage="done", pending_question=None)
 
 
 def _show_found(reply: Reply, t: Transaction) -> None:

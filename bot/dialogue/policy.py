@@ -111,9 +111,6 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
         return Plan(state, (Step("say", closing or "utter_person_is_coming"),))
     if state.stage == "done":
         return _follow_up(state, known, turn)
-    if state.stage != "done" and state.messages >= MAX_MESSAGES:
-        # Whatever was said, the eighth message without an outcome brings in a person.
-        return _hand_off(state, "repeated_failures")
     if signals.got_goods is not None:
         state = replace(state, got_goods=signals.got_goods)
     if turn.intent == "cancel" and signals.withdraws and not turn.gave and state.stage == "collecting":
@@ -148,18 +145,29 @@ def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     before: list[Step] = []
     pending = state.pending_question
     first = state.messages <= 1
-    if turn.intent in ("qr_scanned", "greet") and first and not turn.gave and not any(_known_facts(known)[:2]):
+    if (
+        turn.intent in ("qr_scanned", "greet")
+        and first
+        and not turn.gave
+        and not any(_known_facts(known)[:2])
+    ):
         # The greeting (the shop's, from a QR code) already asks what happened: when and how much.
+        # Not counted as asking: the customer has not been asked anything specific yet.
         steps = () if turn.intent == "qr_scanned" else (Step("say", "utter_greet"),)
-        return Plan(state.asking("transaction_time"), steps)
+        return Plan(replace(state, pending_question="transaction_time"), steps)
     if turn.signals.upset:
         before.append(Step("say", "utter_sorry"))
     elif state.messages == 1 and (turn.intent == "report_failed_payment" or turn.gave):
         before.append(Step("say", "utter_empathy"))
-    if turn.intent == "no_terminal_id" or turn.payload == "/no_terminal_id":
+    no_terminal = turn.intent == "no_terminal_id" and pending in (None, "terminal_id", "merchant_name")
+    if turn.payload == "/no_terminal_id" or (no_terminal and "terminal_id" not in state.unknown):
         state = state.not_known("terminal_id")
         before.append(Step("say", "utter_no_terminal_id_ok"))
-    elif pending and pending not in turn.gave and (turn.signals.says_unknown or turn.denies):
+    elif (
+        pending
+        and pending not in turn.gave
+        and (turn.signals.says_unknown or turn.denies or turn.intent == "no_terminal_id")
+    ):
         # "不知道", "no idea", a bare "no" / "没有": an answer, and the next question follows.
         state = state.not_known(pending)
         if pending == "terminal_id":
@@ -183,7 +191,8 @@ def _advance(state: CaseState, known: Known, before: list[Step]) -> Plan:
             # No amount, no search: a person asks the customer's bank statement.
             return _hand_off(state, "repeated_failures", before=tuple(before))
         return Plan(replace(state, pending_question=None), (*before, Step("look_up")))
-    if state.messages >= MAX_MESSAGES - 1:
+    if state.messages >= MAX_MESSAGES:
+        # Whatever was said, the eighth message without an outcome brings in a person.
         return _hand_off(state, "repeated_failures", before=tuple(before))
     plan = _ask(state, missing)
     return Plan(plan.state, (*before, *plan.steps))

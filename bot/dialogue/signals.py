@@ -130,19 +130,39 @@ _UPSET = re.compile(
 )
 # Shouting: two words in capitals in a row.
 _CAPS_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,}(?![A-Za-z0-9])")
-_ACRONYMS = {"POS", "TID", "MID", "ATM", "RMB", "CNY", "APP", "SMS", "RRN", "ID", "PIN", "OK", "KFC", "IFC", "CBD"}
+_ACRONYMS = {
+    "POS",
+    "TID",
+    "MID",
+    "ATM",
+    "RMB",
+    "CNY",
+    "APP",
+    "SMS",
+    "RRN",
+    "ID",
+    "PIN",
+    "OK",
+    "KFC",
+    "IFC",
+    "CBD",
+}
 
 
 def _shouting(text: str) -> bool:
     """Three words in capitals, or two of at least four letters: not acronyms."""
     words = [w for w in _CAPS_WORD.findall(text) if w not in _ACRONYMS]
     return len(words) >= 3 or sum(len(w) >= 4 for w in words) >= 2
+
+
 # A plain yes or no at the start of an answer to a yes/no question.
 _YES = re.compile(
-    r"^\W*(?:yes|yeah|yep|yup|sure|of\s+course|i\s+did|got\s+it|是的?|对|嗯|有|拿到|收到|好的)(?![a-z])", re.IGNORECASE
+    r"^\W*(?:yes|yeah|yep|yup|sure|of\s+course|i\s+did|got\s+it|是的?|对|嗯|有|拿到|收到|好的)(?![a-z])",
+    re.IGNORECASE,
 )
 _NO = re.compile(
-    r"^\W*(?:no|nope|nah|not\s+really|never|nothing|没有?|并没有|不是|没拿|没收|啥也没|什么都没)(?![a-z])", re.IGNORECASE
+    r"^\W*(?:no|nope|nah|not\s+really|never|nothing|没有?|并没有|不是|没拿|没收|啥也没|什么都没)(?![a-z])",
+    re.IGNORECASE,
 )
 
 # Another payment, after one was settled: a new complaint.

@@ -132,7 +132,7 @@ _CUE_AFTER = re.compile(
     r"(?:taken|deducted|debited|charged|withdrawn|gone|left\s+my\s+account)(?![a-z])"
     r"|\s*(?:都|也|各|全)?(?:被扣|扣了|扣掉)"
     r"|\s*(?:each(?:\s+time)?|apiece|twice|two\s+times|both\s+times)(?![a-z])"
-    r"|\s*(?:[x×*]|乘以?)\s*(?:[2-9]|两|二|三)(?![\d.])",
+    r"|\s*(?:[x×]|乘以?)\s*(?:[2-9]|两|二|三)(?![\d.])",
     re.IGNORECASE,
 )
 _NUMBER_WORD = re.compile(

@@ -160,7 +160,8 @@ def find_shop_name(text: str) -> str | None:
     match = _ZH_AT_SHOP.search(clean) or _EN_AT_SHOP.search(clean)
     if match:
         name = match.group(1).strip()
-        if len(fold(name)) >= 2 and not re.fullmatch(r"[\d:.\s]+(?:am|pm)?", name, re.IGNORECASE):
+        # "在超市刷卡", "at a shop": a kind of shop is not a name to search by.
+        if len(_core(name)) >= 2 and not re.fullmatch(r"[\d:.\s]+(?:am|pm)?", name, re.IGNORECASE):
             return name[:MAX_NAME]
     return None
 

@@ -294,7 +294,9 @@ _ZH_RELATIVE = re.compile(
 )
 # How many days either side a vague count of days spreads: "几天前" is two to five days back.
 _VAGUE_DAYS = {"几": 2, "十几": 5, "几十": 10}
-_EN_VAGUE = re.compile(r"(?<![a-z])(?:few|couple|several|some|about|around|roughly|or\s+so|ish)(?![a-z])", re.I)
+_EN_VAGUE = re.compile(
+    r"(?<![a-z])(?:few|couple|several|some|about|around|roughly|or\s+so|ish)(?![a-z])", re.I
+)
 _EN_RELATIVE_SPAN = re.compile(r"(?<![a-z])(?:ago|earlier)(?![a-z])", re.I)
 # Duckling spans that are not a past transaction: "the first (try)", "in 3 days".
 _NOT_A_TIME_SPAN = re.compile(
@@ -625,7 +627,9 @@ def _find_zh_relatives(text: str) -> list[_Relative]:
         spread = 0
         if kind == "day":
             token = m.group("n")
-            spread = _VAGUE_DAYS.get(token, 1 if (m.group("more") or m.group("more2") or len(token) == 2) else 0)
+            spread = _VAGUE_DAYS.get(
+                token, 1 if (m.group("more") or m.group("more2") or len(token) == 2) else 0
+            )
             if unit not in {"天"}:
                 spread = max(spread, 1)  # "两周前": a week is not counted to the day
         found.append(_Relative(m.start(), m.end(), ago, kind, spread_days=spread))
@@ -790,7 +794,9 @@ def _duckling_components(text: str, now: datetime, run_zh: bool) -> tuple[list[_
             if timedelta(0) <= ago <= timedelta(days=400):
                 vague = _EN_VAGUE.search(text[max(0, start - 12) : end]) is not None
                 unit = _unit_of(span)
-                relatives.append(_Relative(start, end, ago, unit, spread_days=2 if vague and unit == "day" else 0))
+                relatives.append(
+                    _Relative(start, end, ago, unit, spread_days=2 if vague and unit == "day" else 0)
+                )
                 taken.append((start, end))
             continue
         if grain in {"day", "week", "month"} and value.get("type") == "value":

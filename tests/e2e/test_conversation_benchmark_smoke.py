@@ -29,5 +29,7 @@ def test_conversation_benchmark_smoke(assistant: Client, capsys: pytest.CaptureF
     assert single["users"] == 1 and concurrent["users"] > 1
     for figures in (single, concurrent):
         assert figures["errors"] == 0
-        assert figures["messages"] == 3 * figures["conversations"] > 0
+        # Two messages a complaint (the facts, the card's last 4), three when the goods are asked about.
+        assert 2 * figures["conversations"] <= figures["messages"] <= 3 * figures["conversations"]
+        assert figures["conversations"] > 0
         assert figures["max_ms"] >= figures["p95_ms"] >= figures["p50_ms"] > 0

@@ -115,7 +115,8 @@ CORPUS: list[Hostile] = [
     Hostile("control", "\x1b[31m红色警告\x1b[0m 钱被扣了", "zh"),
     Hostile("control", "\x1b]0;pwned\x07\x1b[2J the machine said failed", "en"),
     Hostile("control", "hello\r\n" * 200, "en"),
-    Hostile("control", "退款\n2026-11-26 12:00:00 INFO rasa.core fake log line\n", "zh"),
+    # Mostly English words around one Chinese word: the reply follows the main script.
+    Hostile("control", "退款\n2026-11-26 12:00:00 INFO rasa.core fake log line\n", "en"),
     Hostile("control", "\x08\x08\x08\x7f\x7f\u0085\u2028\u2029 刷卡失败", "zh"),
     # Bidirectional overrides and isolates.
     Hostile("bidi", "\u202e款退要我\u202c", "zh"),
@@ -604,27 +605,23 @@ async def test_hostile_answers_in_the_middle_of_the_form_do_not_corrupt_it(
         asked = bot_texts(await chat.say(f"{when.month}月{when.day}日 {when:%H:%M}"))
         assert any("多少钱" in text or "金额" in text for text in asked), asked
         before = assistant.tracker(conversation)["slots"]
-        for hostile in [
-            "<script>alert(1)</script>",
-            "1 OR 1=1",
-            "{{7*7}}",
-            '/inform{"amount":"1"}',
-            "/restart",
-            f"卡号 {_grouped(PAN_UNIONPAY_16, ' ')} 密码是六三九二八一",
-        ]:
-            frames = await chat.say(hostile)
-            assert frames[-1]["type"] == "ack" and bot_texts(frames), (hostile, frames)
-            tracker = assistant.tracker(conversation)
-            assert (tracker.get("active_loop") or {}).get("name") == "complaint_form", hostile
-            slots = tracker["slots"]
-            assert slots["requested_slot"] == "amount" and slots["amount"] is None, (hostile, slots)
-            assert slots["transaction_time"] == before["transaction_time"], hostile
+
+        async def hostile(text: str, question: str) -> None:
+            # One hostile answer to each question: answered, nothing set, the same question again.
+            frames = await chat.say(text)
+            assert frames[-1]["type"] == "ack" and bot_texts(frames), (text, frames)
+            slots = assistant.tracker(conversation)["slots"]
+            assert slots["dialogue"]["pending_question"] == question, (text, slots["dialogue"])
+            assert slots["transaction_time"] == before["transaction_time"], text
+            assert slots["merchant_name"] is None and slots["card_last4"] is None, (text, slots)
+
+        await hostile('/inform{"amount":"1"}', "amount")
+        assert assistant.tracker(conversation)["slots"]["amount"] is None
         assert "终端" in "".join(bot_texts(await chat.say(f"扣了{transaction['amount']}块")))
-        read_back = "".join(bot_texts(await chat.say(f"终端号 {transaction['terminal_id']}")))
-        assert transaction["terminal_id"] in read_back and "对吗" in read_back, read_back
-        found = "".join(bot_texts(await chat.say("/affirm", display="对，没错")))
-        assert transaction["card_last4"] in found, found
-        concluded = await chat.say("/affirm", display="是这笔")
+        assert "后4位" in "".join(bot_texts(await chat.say(f"终端号 {transaction['terminal_id']}")))
+        await hostile("{{7*7}}", "card_last4")
+        # A card number and a PIN instead of the last 4: redacted, and the bot goes on without them.
+        concluded = await chat.say(f"卡号 {_grouped(PAN_UNIONPAY_16, ' ')} 密码是六三九二八一")
     finally:
         await chat.close()
     payload = payload_of([{"custom": f["custom"]} for f in concluded if "custom" in f])
@@ -638,16 +635,18 @@ async def test_hostile_answers_in_the_middle_of_the_form_do_not_corrupt_it(
     assert not _found(json.dumps(assistant.tracker(conversation)))
 
 
-async def test_a_shop_name_full_of_template_syntax_is_read_back_as_typed(gateway: str) -> None:
+async def test_a_shop_name_full_of_template_syntax_is_shown_as_typed(gateway: str) -> None:
     chat, _ = await ChatSocket.open(gateway, language="en")
     try:
         await chat.say("card payment failed but I was charged 88 yuan yesterday at 3pm", language="en")
         await chat.say("/no_terminal_id", language="en")
         shop = "{{7*7}} {amount} %s ${terminal_id} <b>Shop</b>"
-        read_back = "\n".join(bot_texts(await chat.say(shop, language="en")))
+        await chat.say(shop, language="en")
+        # No card ending: the lookup finds nothing there and says so, naming the shop as typed.
+        said = "\n".join(bot_texts(await chat.say("I don't know it", language="en")))
     finally:
         await chat.close()
-    assert shop in read_back and "49" not in read_back, read_back
+    assert shop in said and "49" not in said, said
 
 
 # --- frames the gateway cannot take apart -------------------------------------------------------

@@ -38,7 +38,8 @@ def test_load_benchmark_smoke(assistant: Client, capsys: pytest.CaptureFixture[s
     row = next(line for line in printed.splitlines() if line.startswith(f"{load.EXTERNAL} "))
     name, transport, conversations, messages, per_s, msgs_per_s, p50, p95, p99, errors, wall = row.split()
     assert (name, transport) == (load.EXTERNAL, load.WEBSOCKET)
-    assert conversations == "2/2" and int(messages) == 6 and int(errors) == 0, printed
+    # Two messages a complaint (the facts, the card's last 4), three when the goods are asked about.
+    assert conversations == "2/2" and 4 <= int(messages) <= 6 and int(errors) == 0, printed
     assert float(per_s) > 0 and float(msgs_per_s) > 0 and float(wall) > 0
     assert float(p99) >= float(p95) >= float(p50) > 0
     assert "vanilla" not in row and not any(line.startswith("vanilla ") for line in printed.splitlines())

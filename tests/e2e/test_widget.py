@@ -41,10 +41,17 @@ def _case_card_of(widget: Widget) -> dict[str, str]:
     return {"text": card.inner_text(), "ticket": card.locator(".case-ticket").inner_text().strip()}
 
 
-def _tracker_texts(assistant: Client, page: Page) -> list[str]:
+def _conversation_id(page: Page) -> str:
     session = page.evaluate("() => Object.entries(localStorage).find(([k]) => k.endsWith(':session'))[1]")
-    conversation_id = session.split(".")[0]
-    return [e["text"] for e in assistant.tracker(conversation_id)["events"] if e["event"] == "user"]
+    return session.split(".")[0]
+
+
+def _tracker_texts(assistant: Client, page: Page) -> list[str]:
+    return [e["text"] for e in assistant.tracker(_conversation_id(page))["events"] if e["event"] == "user"]
+
+
+def _tracker_slots(assistant: Client, page: Page) -> dict:
+    return assistant.tracker(_conversation_id(page))["slots"]
 
 
 def test_a_complete_complaint_in_chinese_on_a_phone(assistant: Client, chinese_phone: Page) -> None:
@@ -56,11 +63,9 @@ def test_a_complete_complaint_in_chinese_on_a_phone(assistant: Client, chinese_p
     assert "时间" in widget.say("你好，刷卡显示交易失败，但是钱被扣了")
     assert "多少钱" in widget.say(f"{when.month}月{when.day}日 {when:%H:%M}")
     assert "终端" in widget.say(f"扣了{transaction['amount']}块")
-    read_back = widget.say(transaction["terminal_id"])
-    assert transaction["terminal_id"] in read_back and "对吗" in read_back
-    found = widget.tap("对，没错")
-    assert transaction["card_last4"] in found
-    widget.tap("是这笔")
+    assert "后4位" in widget.say(transaction["terminal_id"])
+    widget.say(f"尾号{transaction['card_last4']}")
+    assert transaction["merchant_name"] in " ".join(widget.bot_messages.all_inner_texts())
     card = _case_card_of(widget)
     assert card["ticket"].startswith("RF-") and "退款" in card["text"]
     widget.screenshot("zh-complaint-phone")
@@ -77,11 +82,9 @@ def test_a_complete_complaint_in_english_on_a_phone(assistant: Client, english_p
     assert "when" in widget.say("Hi, the card machine said the payment failed but I was charged").lower()
     assert "how much" in widget.say(f"on {when:%b} {when.day} at {when:%H:%M}").lower()
     assert "terminal" in widget.say(f"{transaction['amount']} yuan").lower()
-    read_back = widget.say(f"TID {transaction['terminal_id']}")
-    assert transaction["terminal_id"] in read_back and "correct" in read_back
-    found = widget.tap("Yes, correct")
-    assert transaction["card_last4"] in found, (read_back, found)
-    widget.tap("Yes, that's it")
+    assert "last 4 digits" in widget.say(f"TID {transaction['terminal_id']}")
+    widget.say(f"card ending {transaction['card_last4']}")
+    assert transaction["merchant_name"] in " ".join(widget.bot_messages.all_inner_texts())
     card = _case_card_of(widget)
     assert card["ticket"].startswith("RF-") and "Refund" in card["text"]
     widget.screenshot("en-complaint-phone")
@@ -102,8 +105,9 @@ def test_a_reload_in_the_middle_of_the_form_continues_where_it_was(
     assert widget.page.locator("#cb-chat .msg").all_inner_texts() == shown_before
     expect(widget.input).to_have_value("终端号好像是")
     widget.input.fill("")
-    read_back = widget.say("终端号 73311001")
-    assert "56.80" in read_back and "73311001" in read_back, "time and amount were kept"
+    assert "后4位" in widget.say("终端号 73311001"), "time and amount were kept: the card comes next"
+    slots = _tracker_slots(assistant, chinese_phone)
+    assert (slots["amount"], slots["terminal_id"]) == ("56.80", "73311001")
 
 
 def test_a_message_typed_while_the_connection_is_down_is_sent_once_when_back(

@@ -64,7 +64,17 @@ def test_a_lost_receipt_or_a_failure_is_not_fraud(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["不知道", "找不到", "没有小票", "记不清了", "no idea", "I don't have the receipt", "can't find it", "idk"]
+    "text",
+    [
+        "不知道",
+        "找不到",
+        "没有小票",
+        "记不清了",
+        "no idea",
+        "I don't have the receipt",
+        "can't find it",
+        "idk",
+    ],
 )
 def test_i_dont_know_in_its_forms(text: str) -> None:
     assert read_signals(text).says_unknown
@@ -89,7 +99,9 @@ def test_whether_the_shop_handed_over_the_goods(text: str, got: bool | None) -> 
     assert read_signals(text).got_goods is got
 
 
-@pytest.mark.parametrize("text", ["要等四个月？？", "how long will it take", "多久能退回来", "when will I get it back"])
+@pytest.mark.parametrize(
+    "text", ["要等四个月？？", "how long will it take", "多久能退回来", "when will I get it back"]
+)
 def test_questions_about_timing(text: str) -> None:
     assert read_signals(text).asks_timing
 
