@@ -40,7 +40,7 @@ from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
 from bot.parsing.shop_names import MAX_NAME, find_shop_name
 from bot.timelines import format_date
-from bot.validation import check_amount, check_terminal_id, check_transaction_time
+from bot.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
 
 DIALOGUE_SLOT = "dialogue"
 # Without a time, the lookup searches this far back.
@@ -74,6 +74,7 @@ _ASK = {
     "merchant_name": "utter_ask_merchant_name",
     "card_last4": "utter_ask_card_last4",
     "goods": "utter_ask_goods",
+    "confirm_amount": "utter_ask_confirm_amount",
 }
 _HELP = {
     "transaction_time": "utter_help_transaction_time",
@@ -82,6 +83,7 @@ _HELP = {
     "merchant_name": "utter_help_merchant_name",
     "card_last4": "utter_ask_card_last4_again",
     "goods": "utter_ask_goods",
+    "confirm_amount": "utter_ask_confirm_amount",
 }
 
 
@@ -239,7 +241,9 @@ def _read_facts(
         # Banking apps show a debit as "-23.80": the customer means 23.80 was taken.
         charged = abs(facts.amount)
         reason = check_amount(charged, policy.max_amount)
-        if reason:
+        # Above the operator's limit the amount is still the customer's fact: the decision hands any
+        # ticket for it to a person, and it is never asked for again.
+        if reason and reason != AMOUNT_OVER_LIMIT:
             refuse("amount", reason, amount=format_amount(charged), limit=format_amount(policy.max_amount))
         else:
             accept("amount", f"{charged:.2f}", format_amount(charged))
@@ -325,6 +329,9 @@ async def _step(reply: Reply, state: CaseState, step: Step, turn: Turn) -> CaseS
         reply.say("utter_cancelled")
         for slot in (*COMPLAINT_SLOTS, "card_last4", "rrn", "voucher_no"):
             reply.set(slot, None)
+    elif kind == "accept_offered_amount":
+        if state.offered_amount:
+            reply.set("amount", state.offered_amount)
     elif kind == "start_over":
         _start_over(reply, turn, keep_facts=step.detail == "keep_facts")
     elif kind == "follow_up":
@@ -367,7 +374,9 @@ def _complaint(reply: Reply, state: CaseState) -> Complaint:
         reply.set("transaction_window_start", (now - UNKNOWN_TIME_SPAN).isoformat(timespec="minutes"))
         reply.set("transaction_window_end", now.isoformat(timespec="minutes"))
         reply.set("transaction_time_exact", False)
-    return replace(complaint_from(reply.tracker), got_goods=state.got_goods)
+    return replace(
+        complaint_from(reply.tracker), got_goods=state.got_goods, two_debits_seen=state.two_debits_seen
+    )
 
 
 async def _look_up(reply: Reply, state: CaseState, turn: Turn) -> CaseState:
@@ -375,6 +384,8 @@ async def _look_up(reply: Reply, state: CaseState, turn: Turn) -> CaseState:
     complaint = _complaint(reply, state)
     result = await lookup_actions.lookup_service().look_up(complaint)
     kind = await _present(reply, state, complaint, result)
+    if kind == "confirm_amount" and result.decision is not None and result.decision.transaction is not None:
+        state = replace(state, offered_amount=f"{result.decision.transaction.amount:.2f}")
     plan = after_lookup(state, _known(reply), kind)
     state = plan.state
     for step in plan.steps:
@@ -394,7 +405,23 @@ async def _present(reply: Reply, state: CaseState, complaint: Complaint, result:
         return "choose"
     if decision.kind == "ask_sharper_key":
         return "not_found"
-    if decision.transaction is not None:
+    if (
+        decision.reason == "amount_differs"
+        and decision.transaction is not None
+        and state.offered_amount is None
+    ):
+        # Only a payment of another amount fits, on the customer's own card: ask before disputing.
+        offered = decision.transaction
+        reply.set("found_transaction_id", offered.transaction_id)
+        reply.say(
+            "utter_found_other_amount",
+            time=_when(offered.created_at, reply),
+            amount=format_amount(offered.amount),
+            merchant=offered.merchant_name,
+            claimed=format_amount(complaint.amount),
+        )
+        return "confirm_amount"
+    if decision.transaction is not None and decision.reason not in ("not_found", "amount_differs"):
         reply.set("found_transaction_id", decision.transaction.transaction_id)
         _show_found(reply, decision.transaction)
     if decision.outcome == "charge_succeeded" and state.got_goods is None:

@@ -51,7 +51,12 @@ FACTS = ("transaction_time", "amount", "terminal_id", "merchant_name")
 
 # The kind of answer the bot's last question wants, read off the tracker: the dialogue state's pending
 # question (bot/dialogue/state.py), named as the scenarios name their answers.
-QUESTION_KINDS = {**{fact: fact for fact in FACTS}, "card_last4": "card_last4", "goods": "other"}
+QUESTION_KINDS = {
+    **{fact: fact for fact in FACTS},
+    "card_last4": "card_last4",
+    "goods": "other",
+    "confirm_amount": "confirm_found",
+}
 
 
 # --- the scenarios ------------------------------------------------------------------------------------

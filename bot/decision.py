@@ -93,6 +93,7 @@ class Claim:
     sharper_key_given: bool = False  # the customer already gave last 4 / RRN / 凭证号
     fraud_suspected: bool = False  # e.g. the customer does not recognise the debit at all
     got_goods: bool | None = None  # for a completed sale: did they get what they paid for
+    two_debits_seen: bool = False  # the customer sees two entries ("app里显示两笔") for one purchase
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,9 @@ def _the_one_complained_about(
     if len(taking) == 1:
         return _decide_one(taking[0], claim, limits, now)
     if not taking and len(completed) == 1:
+        if claim.two_debits_seen and len(failed) == 1:
+            # Two entries seen for one purchase: the second is the declined attempt's pending hold.
+            return _decide_one(failed[0], claim, limits, now)
         # The failed attempts were declined and took nothing: the money that left went to the
         # payment that completed.
         return _decide_one(completed[0], claim, limits, now)

@@ -72,6 +72,7 @@ class Complaint:
     voucher_no: str | None = None
     got_goods: bool | None = None
     fraud_suspected: bool = False
+    two_debits_seen: bool = False
 
     def __post_init__(self) -> None:
         # Refuse here what the merchant API or the case store would refuse later, when the customer's
@@ -116,6 +117,7 @@ class Complaint:
             sharper_key_given=self.sharper_key_given,
             fraud_suspected=self.fraud_suspected,
             got_goods=self.got_goods,
+            two_debits_seen=self.two_debits_seen,
         )
 
     @classmethod

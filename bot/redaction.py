@@ -41,17 +41,28 @@ _SECRET_LABEL = (
     r"(?:"
     r"(?:取款|支付|交易|银行卡|卡|查询)?密\s*码|卡密|口令|安全码|校验码|验证码|"
     r"(?<![a-z])(?:pin(?:\s*(?:码|code|number|no\.?))?|passcode|password|pwd|"
-    r"(?:cvv2?|cvc2?|cvn2?)(?:\s*码)?|card\s*verification\s*(?:value|code)?|security\s*code)"
+    r"(?:cvv2?|cvc2?|cvn2?)(?:\s*码)?|card\s*verification\s*(?:value|code)?|security\s*code"
+    # The CVV described rather than named: "the 3 digits on the back (of my card) are ...".
+    r"|(?:the\s+)?(?:3|three)[\s-]*digits?\s+(?:code\s+)?(?:on|at)\s+the\s+back(?:\s+of\s+(?:my|the)\s+card)?"
+    r"|(?:the\s+)?(?:code|number)\s+on\s+the\s+back(?:\s+of\s+(?:my|the)\s+card)?)"
+    r"|(?:卡)?(?:背面|反面|后面|背后)(?:的)?(?:那)?(?:三位数?|3位数?|数字|号码|签名栏(?:的)?(?:三位)?数?)"
     r")"
 )
 _SECRET_DIGIT = "[0-9零〇一二三四五六七八九幺两]"
 _GAP_SPACE = rf"[\s{_INVISIBLE}]*"
 # Between the label and the digits: "is", "是", a colon, "'s" ... or a couple of them ("为：").
-_GAP_WORD = r"(?:is|was|=|:|：|是|为|為|就是|输的|輸的|的|'s|’s|#)"
+_GAP_WORD = r"(?:is|was|are|were|=|:|：|是|为|為|就是|输的|輸的|的|'s|’s|#)"
 _SECRET = re.compile(
     _SECRET_LABEL
     + rf"(?P<gap>{_GAP_SPACE}(?:{_GAP_WORD}{_GAP_SPACE}){{0,3}})"
     + rf"(?P<digits>(?:{_SECRET_DIGIT}[ \-{_INVISIBLE}]?){{2,5}}{_SECRET_DIGIT})(?!{_SECRET_DIGIT})",
+    re.IGNORECASE,
+)
+
+
+_CODE_AFTER_CARD = re.compile(
+    r"\[\*\*\*\](?:[\s,;:/]*(?:exp(?:iry|ires)?\.?|valid(?:\s+thru)?|有效期(?:至)?)?[\s:]*"
+    r"[0-9]{2}\s*/\s*[0-9]{2,4})?[\s,;:/\-]+(?P<code>[0-9]{3})(?![0-9])",
     re.IGNORECASE,
 )
 
@@ -139,4 +150,9 @@ def redact(text: str) -> Redaction:
         return match.group(0)[: match.start("digits") - match.start(0)] + MASK
 
     text = _SECRET.sub(mask_secret, text)
+    # Three digits right after a card number (and its expiry) are its CVV.
+    after_card = [m.span("code") for m in _CODE_AFTER_CARD.finditer(text)] if cards or dotted else []
+    if after_card:
+        removed.append(SECRET_CODE)
+        text = _mask(text, after_card)
     return Redaction(text=text, removed=tuple(dict.fromkeys(removed)))

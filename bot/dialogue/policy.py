@@ -31,9 +31,10 @@ StepKind = Literal[
     "ticket_status",  # the status of the ticket named (detail: its number)
     "follow_up",  # the outcome again, in other words, with an offer of a person
     "start_over",  # forget the finished case's facts: another payment
+    "accept_offered_amount",  # the customer said the payment shown (of another amount) is theirs
     "cancel",  # the customer withdrew the complaint
 ]
-LookupKind = Literal["concluded", "choose", "not_found", "goods", "unavailable"]
+LookupKind = Literal["concluded", "choose", "not_found", "goods", "unavailable", "confirm_amount"]
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,14 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
         return _follow_up(state, known, turn)
     if signals.got_goods is not None:
         state = replace(state, got_goods=signals.got_goods)
+    if signals.sees_two_debits:
+        state = replace(state, two_debits_seen=True)
     if turn.intent == "cancel" and signals.withdraws and not turn.gave and state.stage == "collecting":
         return Plan(CaseState(messages=0), (Step("cancel"),))
     if state.stage == "goods":
         return _goods_answer(state, turn)
+    if state.stage == "confirm_amount":
+        return _offered_amount_answer(state, turn)
     if state.stage in ("choose", "card_last4"):
         return _sharper_key_answer(state, known, turn)
     return _collecting(state, known, turn)
@@ -126,6 +131,11 @@ def after_lookup(state: CaseState, known: Known, kind: LookupKind) -> Plan:
     """What follows a lookup: the outcome was told, or one more question, or a person."""
     if kind in ("concluded", "unavailable"):
         return Plan(replace(state, stage="done", pending_question=None), ())
+    if kind == "confirm_amount":
+        if state.times_asked("confirm_amount"):
+            return Plan(state, (Step("not_found"),))
+        # The message showing the payment found asks the question itself.
+        return Plan(replace(state, stage="confirm_amount").asking("confirm_amount"), ())
     if kind == "goods":
         if state.got_goods is not None:
             return Plan(state, (Step("conclude"),))
@@ -229,6 +239,20 @@ def _sharper_key_answer(state: CaseState, known: Known, turn: Turn) -> Plan:
     social = _social(turn)
     plan = _ask(state, "card_last4")
     return Plan(plan.state, ((social,) if social else ()) + plan.steps)
+
+
+def _offered_amount_answer(state: CaseState, turn: Turn) -> Plan:
+    """Only a payment of another amount fitted, on the customer's card: is it theirs after all?"""
+    if "amount" in turn.gave:
+        return Plan(replace(state, stage="collecting", pending_question=None), (Step("look_up"),))
+    if turn.affirms:
+        plan = (Step("accept_offered_amount"), Step("look_up"))
+        return Plan(replace(state, stage="collecting", pending_question=None), plan)
+    if turn.denies or turn.signals.says_unknown or state.messages >= MAX_MESSAGES:
+        return Plan(state, (Step("not_found"),))
+    if state.times_asked("confirm_amount") < MAX_ASKS:
+        return _ask(state, "confirm_amount")
+    return Plan(state, (Step("not_found"),))
 
 
 def _goods_answer(state: CaseState, turn: Turn) -> Plan:

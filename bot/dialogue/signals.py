@@ -174,6 +174,12 @@ _ANOTHER = re.compile(
 )
 
 
+_SEES_TWO = re.compile(
+    r"(?:显示|看到|出现|有|挂着|列出)(?:了)?.{0,8}(?:两笔|2笔|两次|两个)"
+    r"|(?<![a-z])(?:shows?|showing|see|seeing|there\s+are|has|have|lists?)\b.{0,20}"
+    r"(?:twice|two\s+(?:debits|charges|entries|payments|transactions)|both)",
+    _FLAGS,
+)
 _WITHDRAW = re.compile(
     r"算了|不弄了|不查了|不用了|不需要了|取消|撤销投诉|(?<![a-z])(?:cancel|never\s*mind|forget\s+(?:it|about\s+it)"
     r"|don'?t\s+bother|no\s+need\s+any\s*more)(?![a-z])",
@@ -196,6 +202,7 @@ class Signals:
     says_yes: bool = False
     says_no: bool = False
     withdraws: bool = False  # "算了", "never mind": the customer drops the complaint
+    sees_two_debits: bool = False  # "app里显示两笔", "shows 129 twice": two entries seen, not feared
 
 
 def read_signals(text: str) -> Signals:
@@ -217,4 +224,5 @@ def read_signals(text: str) -> Signals:
         says_yes=_YES.search(clean) is not None,
         says_no=_NO.search(clean) is not None,
         withdraws=_WITHDRAW.search(clean) is not None,
+        sees_two_debits=_SEES_TWO.search(clean) is not None,
     )

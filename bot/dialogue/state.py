@@ -15,12 +15,15 @@ Stage = Literal[
     "choose",  # several payments fit: the customer's card ending picks theirs
     "card_last4",  # nothing fits yet: the card ending (or a reference) may find it
     "goods",  # the payment went through: did the shop hand over what was paid for?
+    "confirm_amount",  # only a payment of another amount fits: is it the customer's?
     "done",  # an outcome was given: follow-up mode
     "handed_off",  # a person has the case
 ]
 STAGES: tuple[Stage, ...] = get_args(Stage)
 
-Question = Literal["transaction_time", "amount", "terminal_id", "merchant_name", "card_last4", "goods"]
+Question = Literal[
+    "transaction_time", "amount", "terminal_id", "merchant_name", "card_last4", "goods", "confirm_amount"
+]
 FACT_QUESTIONS: tuple[Question, ...] = ("transaction_time", "amount", "terminal_id", "merchant_name")
 
 # No question is asked a third time in one case.
@@ -37,6 +40,8 @@ class CaseState:
     messages: int = 0  # user messages since the case began
     got_goods: bool | None = None
     pending_question: str | None = None  # the question the bot's last message asked
+    offered_amount: str | None = None  # the amount of the payment shown at "confirm_amount"
+    two_debits_seen: bool = False  # the customer sees two entries for one purchase
 
     def times_asked(self, question: str) -> int:
         return self.asked.get(question, 0)
@@ -65,6 +70,7 @@ class CaseState:
         messages = value.get("messages")
         goods = value.get("got_goods")
         pending = value.get("pending_question")
+        offered = value.get("offered_amount")
         return cls(
             stage=stage if stage in STAGES else "collecting",
             asked={str(k): int(v) for k, v in asked.items() if isinstance(v, int)}
@@ -74,4 +80,6 @@ class CaseState:
             messages=messages if isinstance(messages, int) and messages >= 0 else 0,
             got_goods=goods if isinstance(goods, bool) else None,
             pending_question=pending if isinstance(pending, str) else None,
+            offered_amount=offered if isinstance(offered, str) else None,
+            two_debits_seen=value.get("two_debits_seen") is True,
         )

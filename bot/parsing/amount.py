@@ -156,6 +156,7 @@ _BALANCE_BEFORE = re.compile(
 )
 
 
+_INSTEAD_AFTER = re.compile(r"\s*(?:yuan|rmb|元|块)?\s*(?:instead|in\s+cash|by\s+cash|现金|另外付)", re.I)
 _TOTAL_BEFORE = re.compile(
     r"(?:一共|总共|合计|共计|加起来|总计|in\s+total|altogether|total(?:\s+of)?|combined)[^0-9]{0,4}$", re.I
 )
@@ -335,8 +336,14 @@ def _choose(items: list[AmountMatch], text: str, correcting: bool) -> AmountMatc
     kept = [a for a in kept if not _BALANCE_BEFORE.search(text[max(0, a.start - 12) : a.start])]
     if not kept:
         return None
-    # "扣了两个300 一共600": the payment's amount, not the total of several.
-    single = [a for a in kept if not _TOTAL_BEFORE.search(text[max(0, a.start - 12) : a.start])]
+    # "扣了两个300 一共600": the payment's amount, not the total of several; "paid 87.60 instead":
+    # another payment, not the one complained about.
+    single = [
+        a
+        for a in kept
+        if not _TOTAL_BEFORE.search(text[max(0, a.start - 12) : a.start])
+        and not _INSTEAD_AFTER.match(text, a.end)
+    ]
     kept = single or kept
     return kept[-1] if correcting else kept[0]
 

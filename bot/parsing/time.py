@@ -118,9 +118,15 @@ _EN_UNIT_AFTER = (
     r"|people|pcs|pieces|digits?|numbers?))"
 )
 _EN_PAST_TO = re.compile(
-    r"(?<![a-z])(?P<q>half|quarter|\d{1,2})\s+(?P<mins>min(?:ute)?s?\s+)?(?P<dir>past|to)\s+(?P<h>\d{1,2})(?!\d)"
+    r"(?<![a-z])(?P<q>half|quarter|twenty[\s-]?five|twenty|ten|five|\d{1,2})\s+(?P<mins>min(?:ute)?s?\s+)?"
+    r"(?P<dir>past|to)\s+(?P<h>\d{1,2})(?!\d)"
     rf"(?:\s*{_AMPM})?{_EN_UNIT_AFTER}",
     re.IGNORECASE,
+)
+_MINUTE_WORDS = {"half": 30, "quarter": 15, "five": 5, "ten": 10, "twenty": 20, "twenty five": 25}
+# British "half 5": half past five.
+_EN_HALF_HOUR = re.compile(
+    rf"(?<![a-z])half\s+(?P<h>\d{{1,2}})(?![\d:.]){_EN_UNIT_AFTER}(?!\s*(?:past|to)\b)", re.IGNORECASE
 )
 _EN_AMPM = re.compile(
     rf"(?<![\d.:a-z])(?P<h>\d{{1,2}})(?:\.(?P<m>[0-5]\d))?\s*{_AMPM}",
@@ -535,8 +541,9 @@ def _find_clocks(text: str) -> list[_Clock]:
         if clock:
             found.append(clock)
     for m in _EN_PAST_TO.finditer(text):
-        quarter = m.group("q").lower()
-        minutes = {"half": 30, "quarter": 15}.get(quarter) or int(quarter)
+        quarter = re.sub(r"[\s-]+", " ", m.group("q").lower())
+        spelled = _MINUTE_WORDS.get(quarter)
+        minutes = spelled or int(quarter)
         hour = int(m.group("h"))
         if m.group("dir").lower() == "to":
             # "3 to 5 (days)" is a range; only "quarter to 4", "10 minutes to 4" count.
@@ -544,6 +551,10 @@ def _find_clocks(text: str) -> list[_Clock]:
                 continue
             hour, minutes = (hour - 1) % 24, 60 - minutes
         clock = _clock(text, m.start(), m.end(), hour, minutes, meridiem=_meridiem(m.group("ap")))
+        if clock:
+            found.append(clock)
+    for m in _EN_HALF_HOUR.finditer(text):
+        clock = _clock(text, m.start(), m.end(), int(m.group("h")), 30)
         if clock:
             found.append(clock)
     for m in _EN_OCLOCK.finditer(text):

@@ -609,3 +609,14 @@ def test_the_shape_of_each_kind(records: list[Transaction], the_claim: Claim, no
         )
         assert kept.settlement_status == repeat.settlement_status == "settled"
         assert timedelta(0) <= repeat.created_at - kept.created_at <= LIMITS.duplicate_window
+
+
+def test_a_declined_attempt_and_a_completed_payment_mean_the_completed_one() -> None:
+    declined = txn("TXN0040", created_at=at(11, 23, 17, 58, 2), response_code="55", terminal_result="failed",
+                   settlement_status="unsettled")  # fmt: skip
+    paid = txn("TXN0041", created_at=at(11, 23, 18, 1, 36), **SALE)
+    decision = decide([declined, paid], claim(), LIMITS, NOW)
+    assert (decision.outcome, decision.transaction) == ("charge_succeeded", paid)
+    # Unless the customer sees two entries: the second is the declined attempt's pending hold.
+    seen = decide([declined, paid], replace(claim(), two_debits_seen=True), LIMITS, NOW)
+    assert (seen.outcome, seen.transaction) == ("no_charge", declined)

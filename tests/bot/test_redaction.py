@@ -101,3 +101,40 @@ def test_a_number_called_a_card_number_is_masked_even_when_its_check_digit_is_wr
 )
 def test_short_numbers_near_a_card_label_stay(typed: str) -> None:
     assert redact(typed).text == typed
+
+
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("the 3 digits on the back are 739", "739"),
+        ("three digits on the back of my card: 739", "739"),
+        ("the code on the back of my card is 456", "456"),
+        ("卡背面三位数是739", "739"),
+        ("背面的数字 812", "812"),
+        ("安全码是 739", "739"),
+        ("CVN2 是 739", "739"),
+        ("cvn2:739", "739"),
+    ],
+)
+def test_a_cvv_described_or_named_in_any_spelling_is_removed(text: str, code: str) -> None:
+    result = redact(text)
+    assert code not in result.text and "secret_code" in result.removed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "6222021234567890128 739",
+        "6222 0212 3456 7890 128 exp 12/28 739",
+        "6222021234567890128, 12/28, 739",
+        "卡号6222021234567890128 有效期12/28 739",
+    ],
+)
+def test_three_digits_after_a_card_number_are_its_cvv(text: str) -> None:
+    result = redact(text)
+    assert "739" not in result.text and "6222021234567890128" not in result.text.replace(" ", "")
+    assert result.removed == ("card_number", "secret_code")
+
+
+def test_three_digits_without_a_card_number_stay() -> None:
+    assert redact("扣了128块 下午3点 终端号 12345678").text == "扣了128块 下午3点 终端号 12345678"

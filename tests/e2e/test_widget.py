@@ -170,6 +170,21 @@ def test_language_follows_the_browser_and_the_toggle(assistant: Client, english_
     assert any("\u4e00" <= ch <= "\u9fff" for ch in reply), reply
 
 
+def test_the_widget_and_the_case_card_follow_the_language_the_customer_writes(
+    assistant: Client, english_phone: Page
+) -> None:
+    transaction = sandbox_transaction(assistant, "TXN0005")
+    when = _when(transaction)
+    widget = Widget(english_phone).open(assistant.processes.gateway_url + "/")
+    expect(widget.input).to_have_attribute("aria-label", "Type a message")
+    facts = f"{when.month}月{when.day}日 {when:%H:%M} 扣了{transaction['amount']}元"
+    widget.say(f"{facts} 刷卡失败 终端号{transaction['terminal_id']}")
+    expect(widget.input).to_have_attribute("aria-label", "输入消息")
+    widget.say(f"尾号{transaction['card_last4']}")
+    card = _case_card_of(widget)
+    assert "退款" in card["text"], card
+
+
 def test_the_floating_widget_on_a_shop_page_counts_unread(assistant: Client, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()

@@ -432,6 +432,21 @@
     });
   };
 
+  // The assistant answers in the language the customer writes; the widget's own words and the case
+  // card follow it, unless the customer picked a language with the toggle.
+  const scriptOf = (text) => {
+    const han = (String(text || '').match(/[\u3400-\u9fff]/g) || []).length;
+    const latin = (String(text || '').match(/[A-Za-z]/g) || []).length;
+    if (!han && !latin) return null;
+    return han * 2 > latin ? 'zh' : 'en';
+  };
+  const followConversation = (text) => {
+    const spoken = scriptOf(text);
+    if (!spoken || spoken === lang || load('lang') === lang) return;
+    lang = spoken;
+    localize();
+  };
+
   langBtn.addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
     save('lang', lang);
@@ -598,6 +613,7 @@
       if (stick) toEnd();
     } else if (f.type === 'bot') {
       typing.hidden = true;
+      followConversation(f.text);
       if (botMsg(f) && !isOpen) { unread++; labelLauncher(); }
     } else if (f.type === 'agent') {
       if (f.text) {

@@ -250,3 +250,19 @@ def test_a_ticket_number_is_answered_at_any_stage() -> None:
     for stage in ("collecting", "done", "handed_off"):
         plan = next_steps(CaseState(stage=stage), Known(), _turn(ticket_number="ES-20261205-0003"))  # type: ignore[arg-type]
         assert plan.steps == (Step("ticket_status", "ES-20261205-0003"),)
+
+
+def test_a_payment_of_another_amount_on_the_card_is_offered_once_before_a_dispute() -> None:
+    plan = after_lookup(CaseState(), Known(card_last4=True), "confirm_amount")
+    assert plan.steps == () and plan.state.stage == "confirm_amount"
+    yes = next_steps(plan.state, Known(card_last4=True), _turn("affirm"))
+    assert yes.steps == (Step("accept_offered_amount"), Step("look_up"))
+    no = next_steps(plan.state, Known(card_last4=True), _turn("deny"))
+    assert no.steps == (Step("not_found"),)
+    # Offered once: a second lookup that still finds only another amount opens the dispute.
+    assert after_lookup(plan.state, Known(card_last4=True), "confirm_amount").steps == (Step("not_found"),)
+
+
+def test_two_entries_seen_are_remembered_for_the_lookup() -> None:
+    plan = next_steps(CaseState(), Known(), _turn(signals=replace(QUIET, sees_two_debits=True)))
+    assert plan.state.two_debits_seen
