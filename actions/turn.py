@@ -345,7 +345,7 @@ async def _step(reply: Reply, state: CaseState, step: Step, turn: Turn) -> CaseS
     return state
 
 
-_CASE_SLOTS = ("lookup_stage", "found_transaction_id", "case_outcome", "ticket_number", "expected_by")
+_CASE_SLOTS = ("found_transaction_id", "case_outcome", "ticket_number", "expected_by")
 _FACT_SLOTS = {
     "transaction_time": ("transaction_time", "transaction_window_start", "transaction_window_end"),
     "amount": ("amount",),

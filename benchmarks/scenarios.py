@@ -355,7 +355,9 @@ def print_report(results: list[Result], show_failures: bool) -> None:
 def run(scenarios: Iterable[dict[str, Any]]) -> list[Result]:
     results = []
     ordered = sorted(scenarios, key=lambda s: s["now"])  # the faked clock only moves forward
-    start = scenario_now(ordered[0]) if ordered else None
+    # Half an hour before the first scenario, so that moving to it (after the servers' start-up) is a
+    # step forward too.
+    start = scenario_now(ordered[0]) - timedelta(minutes=30) if ordered else None
     with (
         tempfile.TemporaryDirectory(prefix="scenarios-") as workdir,
         Harness(Path(workdir), start) as harness,

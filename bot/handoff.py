@@ -1,6 +1,6 @@
 """Handing a conversation to a person: the escalation record, its ticket, and when people answer.
 
-No Rasa here: `action_hand_off` (and the lookup, when the decision policy escalates) call
+No Rasa here: `action_turn` (and the lookup, when the decision policy escalates) call
 `HandoffService.hand_off`. The record is the support queue's: the agents' console (and the
 helpdesk, through the outbox and its webhook) pick it up from the case store.
 """

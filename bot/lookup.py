@@ -345,7 +345,12 @@ class LookupService:
 
     def _overdue_checked(self, complaint: Complaint, decision: Decision) -> Decision:
         """A date the bot would quote that is already past is not "in progress": a person takes over."""
-        if decision.kind != "outcome" or decision.outcome not in ("reversal_in_progress", "refund_ticket"):
+        # A declined payment's hold that should have dropped off by now is money still gone: overdue too.
+        if decision.kind != "outcome" or decision.outcome not in (
+            "reversal_in_progress",
+            "refund_ticket",
+            "no_charge",
+        ):
             return decision
         quoted = self._quote(complaint, decision)
         if quoted is not None and quoted < china_date(self._now()):

@@ -59,7 +59,8 @@ _JIAO_ONLY = re.compile(
 )
 _BARE_NUMBER = re.compile(
     rf"(?<![a-z0-9.¥])(?<!\d,)(?P<sign>-)?{_NUM}(?:s(?![a-z0-9]))?(?![a-z0-9])"
-    rf"|(?<![{_CN}点])(?=[{_CN_DIGIT}十]){_CN_NUM}(?![分多几])",
+    # A Chinese numeral inside a word ("十里堡", "三里屯") is no amount.
+    rf"|(?<![{_CN}点])(?=[{_CN_DIGIT}十]){_CN_NUM}(?![分多几])(?!(?<=十)[\u4e00-\u9fff])",
     re.IGNORECASE,
 )
 
@@ -95,9 +96,9 @@ _NOT_AMOUNT = re.compile(
             rf"[{_CN_DIGIT}十]{{1,3}}月(?:[{_CN_DIGIT}十]{{1,3}}[日号]?)?",
             r"(?<![\d.])\d{1,2}\s*[日号](?![码])|\d{1,2}(?:st|nd|rd|th)(?![a-z])",
             # Durations, counts and percentages.
-            r"\d+(?:\.\d+)?\s*(?:个\s*)?(?:半\s*)?(?:小时|钟头|分钟|秒|天|周|星期|礼拜|个月|年|次|遍|笔|张|下(?!午)"
+            r"\d+(?:\.\d+)?\s*(?:个\s*)?(?:半\s*)?(?:小时|钟头|分钟|秒|工作日|天|周|星期|礼拜|个月|年|次|遍|笔|张|下(?!午)"
             r"|位|楼|层|%|hours?|hrs?|mins?|minutes?|secs?|seconds?|days?|weeks?|months?|years?"
-            r"|times|percent|items?|pcs)(?![a-z])",
+            r"|times|percent|items?|pcs|business\s+days?|working\s+days?)(?![a-z])",
             rf"[{_CN_DIGIT}十几半]+\s*(?:个\s*)?(?:半\s*)?(?:小时|钟头|分钟|秒|天|星期|礼拜|个月|次|遍|笔|张)",
             # "两个300", "三笔50": a count of payments right before their amount.
             rf"[{_CN_DIGIT}十几]+\s*(?:个|笔|次|回)(?=\s*\d)",

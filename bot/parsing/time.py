@@ -1100,8 +1100,10 @@ def _compose(
     relative = _pick(relatives, text, correcting)
     pod = _pick(pods, text, correcting)
     if isinstance(pod, _Pod) and (not isinstance(relative, _Relative) or relative.unit == "day"):
-        # "3天前的晚上": the evening of that day, not the whole day.
-        return _pod_window(pod, day_near(pod.start, pod.end), now), True
+        # "3天前的晚上": the evening of that day, not the whole day; "昨晚", "yesterday evening" name
+        # their own day, whatever other day the message mentions ("…and today my card shows it").
+        day = None if pod.offset is not None else day_near(pod.start, pod.end)
+        return _pod_window(pod, day, now), True
     if isinstance(relative, _Relative):
         return _relative_window(relative, now), relative.unit == "day"
     if just_now:

@@ -264,6 +264,28 @@ async def test_a_shop_name_stands_in_for_the_terminal(service: LookupService, ap
 
 
 @SQLITE_ONLY
+@pytest.mark.parametrize("said", ["那家全家", "the FamilyMart in Xuhui", "quanjia", None])
+async def test_a_shop_as_customers_name_it_or_no_shop_at_all_still_finds_the_payment(
+    service: LookupService, api: MerchantAPI, said: str | None
+) -> None:
+    t = await api.get("TXN0005")
+    looked = await service.look_up(
+        complaint_for(t, terminal_id=None, merchant_name=said, card_last4=t.card_last4)
+    )
+    assert looked.decision is not None and looked.decision.transaction == t
+
+
+@SQLITE_ONLY
+async def test_a_time_a_few_hours_off_still_finds_the_payment(
+    service: LookupService, api: MerchantAPI
+) -> None:
+    t = await api.get("TXN0005")
+    off = t.created_at + timedelta(hours=3)
+    looked = await service.look_up(complaint_for(t, window_start=off, window_end=off + timedelta(minutes=10)))
+    assert looked.decision is not None and looked.decision.transaction == t
+
+
+@SQLITE_ONLY
 async def test_the_search_uses_the_window_with_its_margin_and_any_amount(
     service: LookupService, api: MerchantAPI, sandbox: SandboxServer
 ) -> None:

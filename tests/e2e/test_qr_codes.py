@@ -32,7 +32,7 @@ def asked(response: str) -> list[str]:
     return [variation["text"] for variation in DOMAIN["responses"][response]]
 
 
-NEVER_ASKED_BY_TERMINAL_CODE = asked("utter_ask_terminal_id") + asked("utter_ask_terminal_id_again")
+NEVER_ASKED_BY_TERMINAL_CODE = asked("utter_ask_terminal_id") + asked("utter_help_terminal_id")
 NEVER_ASKED_BY_COUNTER_CODE = [
     *NEVER_ASKED_BY_TERMINAL_CODE,
     *asked("utter_ask_amount"),
