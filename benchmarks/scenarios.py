@@ -216,6 +216,19 @@ class Harness:
         response.raise_for_status()
         return response.json()
 
+    def move_clock(self, moment: datetime) -> None:
+        """Move the servers' clock, and wait until the rasa server stamps events with it: a conversation
+        whose first events carry the old time would see its session expire in the middle."""
+        self.clock.set(moment)
+        for _ in range(40):
+            probe = f"clock-probe-{time.time_ns()}"
+            self.say(probe, "hello", {})
+            stamps = [e["timestamp"] for e in self.tracker(probe)["events"] if e.get("timestamp")]
+            if stamps and abs(max(stamps) - moment.timestamp()) < 120:
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"the rasa server's clock did not move to {moment}")
+
     def tracker(self, sender: str) -> dict[str, Any]:
         assert self.http is not None
         response = self.http.get(f"/conversations/{sender}/tracker", params={"token": self.processes.token})
@@ -264,7 +277,7 @@ def play(harness: Harness, scenario: dict[str, Any]) -> Result:
     qr = qr_metadata(scenario)
     if qr:
         metadata["qr"] = qr
-    harness.clock.set(scenario_now(scenario))
+    harness.move_clock(scenario_now(scenario))
     harness.load_transactions(scenario)
     text = scenario["opening"]
     followups = list(scenario.get("followups") or [])
