@@ -78,7 +78,7 @@ _ID_LABEL = (
 _NOT_AMOUNT = re.compile(
     "|".join(
         [
-            rf"{_ID_LABEL}\s*(?:[:#=]|是|为|is|are|was)?\s*[a-z0-9]+"
+            rf"{_ID_LABEL}\s*(?:[:#=]|是|为|is|are|was)?\s*[a-z0-9]*\d[a-z0-9]*"
             rf"(?:[ \-](?!\d+(?:\.\d+)?\s*(?:{_UNIT_ZH}|{_UNIT_EN}|毛|角))[a-z0-9]*\d[a-z0-9]*)*",
             # Clock times, unless the 点 is a decimal point before a money unit.
             r"\d{1,2}\s*:\s*\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?",
@@ -159,7 +159,9 @@ _BALANCE_BEFORE = re.compile(
 
 _INSTEAD_AFTER = re.compile(r"\s*(?:yuan|rmb|元|块)?\s*(?:instead|in\s+cash|by\s+cash|现金|另外付)", re.I)
 _TOTAL_BEFORE = re.compile(
-    r"(?:一共|总共|合计|共计|加起来|总计|in\s+total|altogether|total(?:\s+of)?|combined)[^0-9]{0,4}$", re.I
+    r"(?:一共|总共|合计|共计|加起来|总计|快|差不多|in\s+total|altogether|total(?:\s+of)?|combined|almost|nearly"
+    r"|that'?s(?:\s+almost|\s+nearly|\s+over)?)[^0-9]{0,4}$",
+    re.I,
 )
 
 
@@ -331,6 +333,12 @@ def _cued(text: str, match: AmountMatch) -> bool:
     return re.fullmatch(r"-?[\d,]+\.\d\d", text[match.start : match.end].strip()) is not None
 
 
+def _aside(text: str, match: AmountMatch) -> bool:
+    """A total of several payments, or another payment made instead: not the amount complained about."""
+    before = text[max(0, match.start - 16) : match.start]
+    return bool(_TOTAL_BEFORE.search(before) or _INSTEAD_AFTER.match(text, match.end))
+
+
 def _choose(items: list[AmountMatch], text: str, correcting: bool) -> AmountMatch | None:
     """Pick the amount meant: not denied, not a balance, the last one when correcting."""
     kept = [a for a in items if not is_negated(text, a.start)]
@@ -339,13 +347,7 @@ def _choose(items: list[AmountMatch], text: str, correcting: bool) -> AmountMatc
         return None
     # "扣了两个300 一共600": the payment's amount, not the total of several; "paid 87.60 instead":
     # another payment, not the one complained about.
-    single = [
-        a
-        for a in kept
-        if not _TOTAL_BEFORE.search(text[max(0, a.start - 12) : a.start])
-        and not _INSTEAD_AFTER.match(text, a.end)
-    ]
-    kept = single or kept
+    kept = [a for a in kept if not _aside(text, a)] or kept
     return kept[-1] if correcting else kept[0]
 
 
@@ -364,8 +366,11 @@ def find_amount(text: str, *, bare_number_ok: bool = False) -> AmountMatch | Non
             explicit = _choose(bare, text, correcting)
         elif cued:
             explicit = _choose(cued, text, correcting)
-        elif bare_number_ok and not code_like and len({a.value for a in bare}) == 1:
-            explicit = bare[0]
+        elif bare_number_ok and not code_like:
+            # One number, not counting a total or another payment ("that's almost 10k", "… instead").
+            own = [a for a in bare if not _aside(text, a)] or bare
+            if len({a.value for a in own}) == 1:
+                explicit = own[0]
     if explicit is None:
         return None
     value = _quantize(explicit.value)

@@ -22,7 +22,7 @@ DUCKLING_SECONDS = 0.7
 # ("今天油价多少", "see you tomorrow", "i opened a complaint 3 days ago").
 _PAYMENT_CONTEXT = re.compile(
     r"刷|付|扣|消费|买|支付|交易|结账|收银|失败|终端|金额|元|块|钱|卡"
-    r"|账单|一笔|两笔|待入账|处理中|冻结|余额|额度"
+    r"|账单|笔|待入账|处理中|冻结|余额|额度|退回|退款|到账"
     r"|(?<![a-z])(?:charg|paid|pay|swip|tap|purchas|bought|transaction|declin|fail|error|deduct"
     r"|debit|card|terminal|pos|amount|money|yuan|rmb|receipt|shop|store|supermarket|pending|on\s+hold"
     r"|shows?|posted|went\s+out|gone|taken|statement|bank\s+app|account|bill)",

@@ -115,6 +115,17 @@ _ZH_AT_SHOP = re.compile(r"在([\u4e00-\u9fffA-Za-z0-9]{2,12}?)(?:买|付|刷|�
 _EN_AT_SHOP = re.compile(
     r"(?<![a-z])(?:at|in|from)\s+(?:the\s+|a\s+)?((?:[A-Z0-9][\w'&-]*\s?){1,4})(?=\s|[,.!?]|$)"
 )
+# "at lao sun jia near the bell tower", "from the pharmacy on Beijing Road": a place with its landmark.
+_EN_AT_PLACE = re.compile(
+    r"(?<![a-z])(?:at|from)\s+(?:the\s+|a\s+)?(?P<name>(?!(?:night|noon|home|work|lunch|dinner|least|first|last"
+    r"|once|around|about|counter|till|checkout|register|cashier|desk|door|entrance|machine|terminal|the|a|an)\b)"
+    r"[a-z][a-z'&]*(?:\s+[a-z][a-z'&]*){0,3})"
+    r"\s+(?P<where>(?:near|on|in|by|opposite)\s+(?:the\s+)?[a-z][a-z']*(?:\s+[a-z][a-z']*){0,2})",
+    re.IGNORECASE,
+)
+_NOT_A_PLACE_WORD = re.compile(
+    r"\s+(?:yesterday|today|tonight|this|last|and|but|still|is|isn'?t|was|when|then|around|at|for)\b", re.I
+)
 MAX_NAME = 60
 
 
@@ -157,6 +168,10 @@ def find_shop_name(text: str) -> str | None:
     if mentions:
         _, start, end = min(mentions, key=lambda m: m[1])
         return clean[start:end].strip()[:MAX_NAME]
+    place = _EN_AT_PLACE.search(clean)
+    if place and len(_core(place.group("name"))) >= 2:
+        where = _NOT_A_PLACE_WORD.split(place.group("where"))[0].strip()
+        return f"{place.group('name')} {where}"[:MAX_NAME]
     match = _ZH_AT_SHOP.search(clean) or _EN_AT_SHOP.search(clean)
     if match:
         name = match.group(1).strip()

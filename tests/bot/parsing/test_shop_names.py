@@ -58,3 +58,19 @@ def test_a_shop_named_inside_a_sentence_is_found(text: str, name: str) -> None:
 @pytest.mark.parametrize("text", ["I paid 45 at 3pm", "刷卡失败扣了50", "yesterday at 5"])
 def test_times_and_amounts_are_not_shop_names(text: str) -> None:
     assert find_shop_name(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("had paomo at lao sun jia near the bell tower yesterday", "lao sun jia near the bell tower"),
+        ("the 158 from the pharmacy on Beijing Road still isn't back", "pharmacy on Beijing Road"),
+    ],
+)
+def test_a_place_with_its_landmark_in_lower_case_is_a_shop(text: str, name: str) -> None:
+    assert find_shop_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["paid at the counter near the door", "I paid at night in the city"])
+def test_where_in_a_shop_is_not_a_shop(text: str) -> None:
+    assert find_shop_name(text) is None
