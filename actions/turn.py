@@ -302,6 +302,9 @@ async def _carry_out(reply: Reply, plan: Plan, turn: Turn) -> None:
     state = plan.state
     for step in plan.steps:
         state = await _step(reply, state, step, turn)
+    if state.stage == "done" and reply.slot("case_outcome") == "escalated":
+        # The decision brought in a person: the case is theirs, and its case_result was sent.
+        state = replace(state, stage="handed_off")
     reply.set(DIALOGUE_SLOT, state.to_slot())
 
 

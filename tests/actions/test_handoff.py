@@ -158,3 +158,15 @@ async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(doma
         chinese, make_tracker(domain, "谢谢", intent="thank", slots={"language": "zh"}), domain
     )
     assert "我回来了" in chinese.messages[0]["text"] and "工单" not in chinese.messages[0]["text"]
+
+
+async def test_a_case_the_decision_escalated_is_not_handed_over_twice(domain, open_support: str) -> None:
+    escalated = {**FACTS, "case_outcome": "escalated", "ticket_number": "ES-20261126-0007",
+                 "dialogue": CaseState(stage="handed_off").to_slot()}  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        domain, "who is going to contact me and when", intent="request_human", slots=escalated
+    )
+    await TakeTurn().run(dispatcher, tracker, domain)
+    assert not [m for m in dispatcher.messages if m.get("custom")], "one case_result per case"
+    assert EscalationStore(open_support).waiting() == []

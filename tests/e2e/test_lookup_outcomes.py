@@ -93,6 +93,9 @@ def test_outcome_of_the_customers_own_payment(
         assert escalation.ticket_number == payload["ticket_id"]
         assert escalation.lookup == {"transaction_id": transaction_id, "outcome": "escalated"}
         assert "¥6,999.00" in escalation.summary_agent
+        # A person already has the case: asking for one is answered, and no second case_result follows.
+        again = assistant.say(sender, "转人工" if language == "zh" else "can I talk to a person")
+        assert payload_of(again) is None and texts(again), texts(again)
     else:
         assert escalation is None
     if payload["expected_by"]:
