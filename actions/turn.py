@@ -469,8 +469,12 @@ def _say_not_found(reply: Reply, complaint: Complaint) -> None:
     reply.say(
         "utter_not_found",
         amount=format_amount(complaint.amount),
-        time=_when(complaint.window_start, reply) if reply.slot("transaction_time") else "-",
-        place=complaint.terminal_id or complaint.merchant_name or "-",
+        time=_when(complaint.window_start, reply)
+        if reply.slot("transaction_time")
+        else ("最近几天" if reply.slot("language") == "zh" else "the last few days"),
+        place=complaint.terminal_id
+        or complaint.merchant_name
+        or ("任何商户" if reply.slot("language") == "zh" else "any shop"),
     )
 
 
