@@ -60,16 +60,6 @@ def urgent_line(lang: str) -> str:
     return f"急事也可以拨打 {phone}。" if lang == "zh" else f" If it is urgent, call {phone}."
 
 
-def not_understood_twice(tracker: Tracker) -> bool:
-    """Whether this message and the one before it both went unrecognised."""
-    intents = [
-        (event.get("parse_data") or {}).get("intent", {}).get("name")
-        for event in tracker.events
-        if event.get("event") == "user"
-    ]
-    return intents[-2:] == ["nlu_fallback", "nlu_fallback"]
-
-
 async def tell_handed_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, reason: Reason
 ) -> list[EventType]:

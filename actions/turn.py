@@ -291,7 +291,6 @@ def _known(reply: Reply) -> Known:
         terminal_id=bool(reply.slot("terminal_id")),
         merchant_name=bool(reply.slot("merchant_name")),
         card_last4=bool(reply.slot("card_last4") or reply.slot("rrn") or reply.slot("voucher_no")),
-        ticket_number=reply.slot("ticket_number"),
     )
 
 

@@ -52,7 +52,6 @@ class Known:
     terminal_id: bool = False
     merchant_name: bool = False
     card_last4: bool = False
-    ticket_number: str | None = None
 
 
 @dataclass(frozen=True)
