@@ -58,7 +58,9 @@ class MovableClock:
     def set(self, moment: datetime) -> None:
         """Move every process to `moment`, and wait until they have read it."""
         self.path.write_text(_offset(moment) + "\n")
-        time.sleep(1.2)  # past FAKETIME_CACHE_DURATION
+        # libfaketime reads the file again only when the whole seconds since its last read exceed
+        # FAKETIME_CACHE_DURATION, which can be two seconds after a read.
+        time.sleep(2.2)
 
 
 if __name__ == "__main__":
