@@ -121,7 +121,9 @@ def decide(
 ) -> Decision:
     """Turn the lookup's transactions for a claim into the bot's next step."""
     ordered = sorted(candidates, key=_chronological)
-    matches = [t for t in ordered if t.amount == claim.amount]
+    matches = [t for t in ordered if t.amount == claim.amount] or [
+        t for t in ordered if rounded_by_customer(t.amount, claim.amount)
+    ]
 
     if claim.fraud_suspected:
         # Not this flow at all: the card may be compromised, so a human takes over whatever was found.
@@ -150,6 +152,17 @@ def decide(
         return Decision("choose", None, None, None, tuple(matches), "several_matches")
 
     return _decide_one(matches[0], claim, limits, now)
+
+
+def rounded_by_customer(paid: Decimal, claimed: Decimal) -> bool:
+    """Whether a whole-yuan claim is a payment's amount without its jiao and fen: people say "326"
+    or "扣了326块" for ¥326.45 (and "327" for ¥326.90)."""
+    return claimed == claimed.to_integral_value() and abs(paid - claimed) < 1
+
+
+def amount_fits(paid: Decimal, claimed: Decimal) -> bool:
+    """Whether a payment's amount is the amount the customer gave, exactly or as they rounded it."""
+    return paid == claimed or rounded_by_customer(paid, claimed)
 
 
 def _the_one_complained_about(

@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.case_store import CaseStore, PendingDraft, Ticket, TicketDraft
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME, url_from_environment
-from bot.decision import Claim, Decision, DecisionLimits, Outcome, decide, overdue
+from bot.decision import Claim, Decision, DecisionLimits, Outcome, amount_fits, decide, overdue
 from bot.merchant_api import MerchantAPI, MerchantAPIError, MerchantAPIUnavailable, SearchQuery, Transaction
 from bot.parsing.shop_names import could_be_shop
 from bot.timelines import DEFAULT_TIMELINES_FILE, TimelineTable, china_date, load_table, quote
@@ -643,6 +643,6 @@ def decide_widening(
         inside = [t for t in found if start <= t.created_at <= end]
         decision = decide(inside, claim, limits, now)
         first = first or decision
-        if any(t.amount == claim.amount for t in inside):
+        if any(amount_fits(t.amount, claim.amount) for t in inside):
             return decision
     return first

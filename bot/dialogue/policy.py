@@ -75,7 +75,9 @@ class Turn:
     def denies(self) -> bool:
         if self.payload:
             return self.payload == "/deny"
-        return self.signals.says_no or (self.intent == "deny" and not self.signals.says_yes)
+        return self.signals.says_no or (
+            self.intent == "deny" and self.signals.negates and not self.signals.says_yes
+        )
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,8 @@ def _follow_up(state: CaseState, known: Known, turn: Turn) -> Plan:
         # Another payment: only what this message says belongs to it.
         fresh = Known(**{fact: fact in turn.gave for fact in _FACTS})
         return _advance(CaseState(messages=1), fresh, [Step("start_over")])
-    if turn.intent in ("thank", "goodbye", "greet") and not signals.asks_timing and not signals.upset:
+    closing = not (signals.asks or signals.asks_timing or signals.upset)
+    if turn.intent in ("thank", "goodbye", "greet") and closing:
         reply = {"thank": "utter_thank", "goodbye": "utter_goodbye", "greet": "utter_anything_else"}
         return Plan(state, (Step("say", reply[turn.intent]),))
     if turn.affirms and not signals.upset:

@@ -49,13 +49,15 @@ _FRAUD = re.compile(
     r"(?:payment|purchase|transaction|charge)?"
     r"|(?<![a-z])(?:don'?t|do\s+not)\s+recogni[sz]e"
     r"|(?<![a-z])unauthori[sz]ed|(?<![a-z])stolen|(?<![a-z])fraud"
+    r"|(?<![a-z])(?:didn'?t|did\s+not|never)\s+(?:make|authori[sz]e)(?![a-z])(?!\s+it(?![a-z]))"
     r"|(?<![a-z])(?:lost|misplaced)\s+(?:my\s+)?(?:card|wallet|purse)"
+    r"|(?<![a-z])(?:left|forgot)\s+my\s+(?:bank\s+)?card\s+(?:at|in|on|behind)(?![a-z])"
     r"|(?<![a-z])(?:card|wallet)\s+(?:was|got|has\s+been)\s+(?:lost|stolen|taken|skimmed|cloned)"
     r"|(?<![a-z])someone\s+(?:else\s+)?(?:used|is\s+using|has\s+used|took|stole|cloned|copied)"
     r"|(?<![a-z])never\s+left\s+my\s+(?:wallet|pocket|hand|sight|bag|home)"
     r"|(?<![a-z])(?:card|it)\s+(?:is|was|has\s+been)\s+(?:with\s+me|in\s+my\s+(?:wallet|pocket))\s+"
     r"(?:the\s+)?(?:whole|all)"
-    r"|盗刷|被盗|挂失|被人(?:刷|用|盗)|(?:卡|钱包)(?:已经|被人?)?(?:丢了|丢失|遗失|掉了|不见了|偷了|被偷)"
+    r"|(?:卡|钱包)(?:落|忘|丢)在|盗刷|被盗|挂失|被人(?:刷|用|盗)|(?:卡|钱包)(?:已经|被人?)?(?:丢了|丢失|遗失|掉了|不见了|偷了|被偷)"
     r"|不是我(?:本人)?(?:刷|消费|付|买|花|操作|用)|我(?:从来)?没(?:有)?(?:去过|在那|到过)"
     r"|(?:从来|根本)没(?:有)?(?:去|到|在)|卡(?:一直)?在我(?:身上|手里|钱包|手上|这)"
     r"|不认识这笔|不认得这笔|陌生(?:交易|扣款|消费)|莫名其妙.{0,6}(?:扣|消费|刷)"
@@ -164,6 +166,20 @@ _NO = re.compile(
     r"^\W*(?:no|nope|nah|not\s+really|never|nothing|没有?|并没有|不是|没拿|没收|啥也没|什么都没)(?![a-z])",
     re.IGNORECASE,
 )
+# A question, however short: "so what now", "然后呢". A question is never a goodbye.
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|什么|怎么|多久|几天|哪|为什么|为啥|咋"
+    r"|^\W*(?:so\s+|and\s+|ok\s+|okay\s+|but\s+)?(?:what|how|when|why|where|which|who|can|could|will|would"
+    r"|is|are|do|does|did|should)(?![a-z])",
+    re.IGNORECASE,
+)
+
+# Any word that says "no" somewhere in the answer. The intent classifier calls fragments such as
+# "就这一笔" a denial with full confidence; a "no" read from the intent needs one of these.
+_NEGATION = re.compile(
+    r"[不没别未无否错]|n't|(?<![a-z])(?:no|not|never|nope|nah|none|nothing|wrong|incorrect)(?![a-z])",
+    re.IGNORECASE,
+)
 
 # Another payment, after one was settled: a new complaint.
 _ANOTHER = re.compile(
@@ -175,11 +191,32 @@ _ANOTHER = re.compile(
 
 
 _SEES_TWO = re.compile(
-    r"(?:显示|看到|出现|有|挂着|列出)(?:了)?.{0,8}(?:两笔|2笔|两次|两个)"
-    r"|(?<![a-z])(?:shows?|showing|see|seeing|there\s+are|has|have|lists?)\b.{0,20}"
+    r"(?:显示|看到|出现|挂着|列出|有)(?:了)?[^，。,.!?！？;；\s]{0,8}?(?:两笔|2笔|两条|2条|扣了?两次|扣款两次|两次扣款)"
+    r"|(?<![a-z])(?:shows?|showing|see|seeing|there\s+are|has|have|lists?)\b[^,.!?;]{0,20}"
     r"(?:twice|two\s+(?:debits|charges|entries|payments|transactions)|both)",
     _FLAGS,
 )
+# Fear or doubt is not a sighting: "我怕被扣两次", "有没有扣两次", "check if it charged twice". A question
+# mark alone is surprise: "bank app shows it twice?".
+_DOUBT = re.compile(
+    r"怕|担心|是不是|有没有|会不会|不会|(?<![a-z])(?:whether|if|worried|afraid|check|make\s+sure"
+    r"|maybe|might|did\s+it|was\s+i)(?![a-z])",
+    _FLAGS,
+)
+_CLAUSE_END = re.compile(r"[，。,.!！;；\n]")
+
+
+def _sees_two(text: str) -> bool:
+    """Whether the customer says they see two entries for one purchase (not that they fear it)."""
+    for m in _SEES_TWO.finditer(text):
+        ends = [e.start() for e in _CLAUSE_END.finditer(text)]
+        start = max([e + 1 for e in ends if e < m.start()], default=0)
+        end = min([e for e in ends if e >= m.end()], default=len(text))
+        if not _DOUBT.search(text[start : end + 1]):
+            return True
+    return False
+
+
 _WITHDRAW = re.compile(
     r"算了|不弄了|不查了|不用了|不需要了|取消|撤销投诉|(?<![a-z])(?:cancel|never\s*mind|forget\s+(?:it|about\s+it)"
     r"|don'?t\s+bother|no\s+need\s+any\s*more)(?![a-z])",
@@ -201,6 +238,8 @@ class Signals:
     another_payment: bool
     says_yes: bool = False
     says_no: bool = False
+    negates: bool = False  # a "no" word anywhere, not only at the start
+    asks: bool = False  # the message is a question
     withdraws: bool = False  # "算了", "never mind": the customer drops the complaint
     sees_two_debits: bool = False  # "app里显示两笔", "shows 129 twice": two entries seen, not feared
 
@@ -223,6 +262,8 @@ def read_signals(text: str) -> Signals:
         another_payment=_ANOTHER.search(clean) is not None,
         says_yes=_YES.search(clean) is not None,
         says_no=_NO.search(clean) is not None,
+        negates=_NEGATION.search(clean) is not None,
+        asks=_QUESTION.search(clean) is not None,
         withdraws=_WITHDRAW.search(clean) is not None,
-        sees_two_debits=_SEES_TWO.search(clean) is not None,
+        sees_two_debits=_sees_two(clean),
     )

@@ -147,6 +147,29 @@ _CODE_LIKE = re.compile(
     r"[<>{}\[\]`\\|=]|\$\{|(?<![a-z0-9])[a-z_][a-z0-9_]*\(|[0-9]\s*[*^]\s*[0-9]|;\s*--",
     re.IGNORECASE,
 )
+# "the 158 from the pharmacy", "my 86 at Lawson": a sum named by where it was paid.
+_THE_BEFORE = re.compile(r"(?<![a-z])(?:the|my)\s+$", re.IGNORECASE)
+_AT_A_PLACE_AFTER = re.compile(r"\s+(?:from|at)\s+(?:the\s+|a\s+)?[a-z]", re.IGNORECASE)
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+# The fen said after a spelled amount, the way prices are read out: "three hundred twenty six forty
+# five" (326.45), "twelve yuan eighty" (12.80), "nine oh five" (9.05). Nothing numeric may follow, or
+# the words are a longer number.
+_SPELLED_FEN = re.compile(
+    rf"[\s-]+(?:(?P<unit>yuan|rmb|kuai|dollars?)\s+)?(?:and\s+)?"
+    rf"(?P<fen>(?P<tens>{_TENS})(?:[\s-](?P<ones>{_ONES}))?|(?P<teen>{_TEENS})|(?:oh|o)[\s-](?P<oh>{_ONES}))"
+    rf"(?:\s+(?:cents?|fen))?(?![\s-]*(?:{_ONES}|{_TEENS}|{_TENS}|hundred|thousand|\d))(?![a-z])"
+    # ... nor a count or a time of something else ("thirty minutes later", "sixty people").
+    r"(?!\s+(?:min|minutes?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|people|persons?"
+    r"|times|pm|am|o'?clock|percent|%)(?![a-z]))",
+    re.IGNORECASE,
+)
+_WORD_VALUES = {
+    **{word: index + 1 for index, word in enumerate(_ONES.split("|"))},
+    **{word: index + 10 for index, word in enumerate(_TEENS.split("|"))},
+    **{word: (index + 2) * 10 for index, word in enumerate(_TENS.split("|"))},
+}
 _UNIT_AFTER = re.compile(rf"\s*(?:{_UNIT_ZH}|{_UNIT_EN})", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(r"(?:¥|(?<![a-z])(?:rmb|cny))\s*$", re.IGNORECASE)
 # "余额少了25块5" is the charge: the balance went down by it.
@@ -316,7 +339,11 @@ def _spelled(text: str) -> tuple[list[AmountMatch], list[AmountMatch]]:
         if re.match(r"\s+\d", text[end:]):
             continue  # "two 32s": a count of the payments that follow
         amount = Decimal(str(value))
-        unit = _UNIT_AFTER.match(text, end)
+        fen = _SPELLED_FEN.match(text, end) if amount == amount.to_integral_value() else None
+        if fen:
+            amount += _spelled_fen(fen) * (1 if amount >= 0 else -1)
+            end = fen.end()
+        unit = _UNIT_AFTER.match(text, end) or (fen if fen and fen.group("unit") else None)
         if unit or _CURRENCY_BEFORE.search(text[max(0, start - 5) : start]):
             with_unit.append(AmountMatch(amount, start, unit.end() if unit else end))
         else:
@@ -324,10 +351,19 @@ def _spelled(text: str) -> tuple[list[AmountMatch], list[AmountMatch]]:
     return with_unit, without
 
 
+def _spelled_fen(m: re.Match[str]) -> Decimal:
+    words = [m.group(name) for name in ("tens", "ones", "teen", "oh") if m.group(name)]
+    return Decimal(sum(_WORD_VALUES[word.lower()] for word in words)) / 100
+
+
 def _cued(text: str, match: AmountMatch) -> bool:
-    """Tell whether a number reads as money: a payment word next to it, or fen ("312.40")."""
+    """Tell whether a number reads as money: a payment word next to it, "the 158 from the pharmacy",
+    or fen ("312.40")."""
     before = text[max(0, match.start - 24) : match.start]
     if _CUE_BEFORE.search(before) or _CUE_AFTER.match(text, match.end):
+        return True
+    # Two digits at least: "the 3 from the list" is a position, not a sum.
+    if match.value >= 10 and _THE_BEFORE.search(before) and _AT_A_PLACE_AFTER.match(text, match.end):
         return True
     # Two decimals are a price ("21.50"); "128.5" alone stays a bare number.
     return re.fullmatch(r"-?[\d,]+\.\d\d", text[match.start : match.end].strip()) is not None

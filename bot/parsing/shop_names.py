@@ -112,6 +112,16 @@ _GENERIC = re.compile(
 _SEPARATORS = re.compile(r"[\s()\[\]（）【】·・,，.。'’\-_/]+")
 # "在罗森买的", "at the 7-11 on ..." : a shop named in a sentence, when no brand is known.
 _ZH_AT_SHOP = re.compile(r"在([\u4e00-\u9fffA-Za-z0-9]{2,12}?)(?:买|付|刷|消费|结账|吃|买单|扫|购|加油|充)")
+# "昨晚钟楼那家面馆吃面": after a time word, the words before what was bought or done are the place.
+_ZH_TIME_THEN_SHOP = re.compile(
+    r"(?:昨晚|昨天|今天|今早|今晚|前天|大前天|刚才|刚刚|上午|下午|中午|晚上|早上|傍晚|半夜)"
+    r"(?:上午|下午|中午|晚上|早上|傍晚)?(?:我们?|和朋友|跟朋友)?(?:去|到)?"
+    r"([\u4e00-\u9fffA-Za-z0-9]{2,12}?)(?:吃|喝|买|剪|洗|做|加油|充值|消费|刷卡|付款|结账|打车|坐车)"
+)
+# A time ("三点多"), or an action ("买东西") where the name would be: no name was said.
+_NOT_A_ZH_NAME = re.compile(
+    r"点|左右|时候|分钟|小时|[零一二三四五六七八九十两\d]+[号日]|^[买吃喝付刷去在到用给把被要想]"
+)
 _EN_AT_SHOP = re.compile(
     r"(?<![a-z])(?:at|in|from)\s+(?:the\s+|a\s+)?((?:[A-Z0-9][\w'&-]*\s?){1,4})(?=\s|[,.!?]|$)"
 )
@@ -172,7 +182,10 @@ def find_shop_name(text: str) -> str | None:
     if place and len(_core(place.group("name"))) >= 2:
         where = _NOT_A_PLACE_WORD.split(place.group("where"))[0].strip()
         return f"{place.group('name')} {where}"[:MAX_NAME]
-    match = _ZH_AT_SHOP.search(clean) or _EN_AT_SHOP.search(clean)
+    after_time = _ZH_TIME_THEN_SHOP.search(clean)
+    if after_time and _NOT_A_ZH_NAME.search(after_time.group(1)):
+        after_time = None
+    match = _ZH_AT_SHOP.search(clean) or after_time or _EN_AT_SHOP.search(clean)
     if match:
         name = match.group(1).strip()
         # "在超市刷卡", "at a shop": a kind of shop is not a name to search by.

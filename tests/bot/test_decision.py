@@ -620,3 +620,23 @@ def test_a_declined_attempt_and_a_completed_payment_mean_the_completed_one() -> 
     # Unless the customer sees two entries: the second is the declined attempt's pending hold.
     seen = decide([declined, paid], replace(claim(), two_debits_seen=True), LIMITS, NOW)
     assert (seen.outcome, seen.transaction) == ("no_charge", declined)
+
+
+@pytest.mark.parametrize(("paid", "claimed"), [("326.45", "326"), ("326.90", "327"), ("326.90", "326")])
+def test_a_whole_yuan_claim_is_the_payment_the_customer_rounded(paid: str, claimed: str) -> None:
+    mine = txn(amount=Decimal(paid))
+    decision = decide([mine], claim(amount=Decimal(claimed)), LIMITS, NOW)
+    assert decision.kind == "outcome"
+    assert decision.transaction == mine
+
+
+def test_an_exact_amount_is_preferred_to_a_rounded_one() -> None:
+    rounded, exact = txn("TXN1", amount=Decimal("326.45")), txn("TXN2", amount=Decimal("326.00"))
+    decision = decide([rounded, exact], claim(amount=Decimal("326")), LIMITS, NOW)
+    assert decision.transaction == exact
+
+
+@pytest.mark.parametrize(("paid", "claimed"), [("327.10", "326"), ("326.45", "326.40"), ("13.80", "12")])
+def test_an_amount_with_jiao_or_a_yuan_apart_is_not_rounding(paid: str, claimed: str) -> None:
+    decision = decide([txn(amount=Decimal(paid))], claim(amount=Decimal(claimed)), LIMITS, NOW)
+    assert decision.reason == "amount_differs"

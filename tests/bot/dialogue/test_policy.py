@@ -149,6 +149,11 @@ def _turn(intent: str = "give_details", **changes: object) -> Turn:
     return replace(Turn(intent=intent, signals=QUIET), **changes)  # type: ignore[arg-type]
 
 
+def _no() -> Turn:
+    """A "no" as people write it: the intent and a word that says it."""
+    return _turn("deny", signals=replace(QUIET, negates=True))
+
+
 def test_i_dont_know_is_an_answer_and_the_next_question_follows() -> None:
     state = CaseState().asking("terminal_id")
     known = Known(transaction_time=True, amount=True)
@@ -207,9 +212,17 @@ def test_another_payment_after_the_outcome_is_a_new_case_with_only_its_own_facts
 def test_a_payment_that_went_through_asks_about_the_goods_before_concluding() -> None:
     plan = after_lookup(CaseState(), Known(), "goods")
     assert plan.steps == (Step("ask", "goods"),)
-    said = next_steps(plan.state, Known(), _turn("deny"))
+    said = next_steps(plan.state, Known(), _no())
     assert said.steps == (Step("conclude"),)
     assert said.state.got_goods is False
+
+
+def test_a_denial_read_from_the_intent_alone_is_no_answer() -> None:
+    # "就这一笔" ("just the one") came out of the classifier as a confident "deny".
+    asked = after_lookup(CaseState(), Known(), "goods").state
+    plan = next_steps(asked, Known(), _turn("deny"))
+    assert plan.steps[-1] == Step("ask", "goods")
+    assert plan.state.got_goods is None
 
 
 def test_goods_said_in_the_first_message_are_not_asked_again() -> None:
@@ -221,7 +234,7 @@ def test_goods_said_in_the_first_message_are_not_asked_again() -> None:
 def test_several_payments_ask_for_the_card_ending_once_then_a_person() -> None:
     plan = after_lookup(CaseState(), Known(transaction_time=True, amount=True), "choose")
     assert plan.steps == (Step("ask", "card_last4"),)
-    unknown = next_steps(plan.state, Known(), _turn("deny"))
+    unknown = next_steps(plan.state, Known(), _no())
     assert unknown.steps[-1] == Step("hand_off", "policy")
 
 
@@ -229,7 +242,7 @@ def test_the_card_ending_is_asked_before_the_lookup_and_i_dont_know_goes_on_with
     known = Known(transaction_time=True, amount=True, merchant_name=True)
     plan = next_steps(CaseState(), known, _turn(gave=frozenset({"merchant_name"})))
     assert plan.steps[-1] == Step("ask", "card_last4")
-    unknown = next_steps(plan.state, known, _turn("deny"))
+    unknown = next_steps(plan.state, known, _no())
     assert unknown.steps == (Step("look_up"),)
 
 
@@ -257,7 +270,7 @@ def test_a_payment_of_another_amount_on_the_card_is_offered_once_before_a_disput
     assert plan.steps == () and plan.state.stage == "confirm_amount"
     yes = next_steps(plan.state, Known(card_last4=True), _turn("affirm"))
     assert yes.steps == (Step("accept_offered_amount"), Step("look_up"))
-    no = next_steps(plan.state, Known(card_last4=True), _turn("deny"))
+    no = next_steps(plan.state, Known(card_last4=True), _no())
     assert no.steps == (Step("not_found"),)
     # Offered once: a second lookup that still finds only another amount opens the dispute.
     assert after_lookup(plan.state, Known(card_last4=True), "confirm_amount").steps == (Step("not_found"),)
@@ -266,3 +279,11 @@ def test_a_payment_of_another_amount_on_the_card_is_offered_once_before_a_disput
 def test_two_entries_seen_are_remembered_for_the_lookup() -> None:
     plan = next_steps(CaseState(), Known(), _turn(signals=replace(QUIET, sees_two_debits=True)))
     assert plan.state.two_debits_seen
+
+
+def test_a_question_after_the_outcome_is_answered_even_when_classified_as_goodbye() -> None:
+    done = CaseState(stage="done")
+    asked = next_steps(done, Known(), _turn("goodbye", signals=replace(QUIET, asks=True)))
+    assert asked.steps == (Step("follow_up", None),)
+    closing = next_steps(done, Known(), _turn("goodbye"))
+    assert closing.steps == (Step("say", "utter_goodbye"),)

@@ -52,13 +52,25 @@ def test_a_person_mentioned_is_not_a_person_asked_for(text: str) -> None:
         "我的卡丢了",
         "被盗刷了",
         "我从来没去过那家店",
+        "there's a 300 on it I certainly did not authorise",
+        "I left my card at the bar and now there's a charge",
+        "卡落在出租车上了 今天多了一笔",
     ],
 )
 def test_a_debit_the_customer_does_not_recognise(text: str) -> None:
     assert read_signals(text).reports_fraud
 
 
-@pytest.mark.parametrize("text", ["小票丢了", "I lost the receipt", "the machine said failed", "扣了两次"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小票丢了",
+        "I lost the receipt",
+        "the machine said failed",
+        "扣了两次",
+        "the payment didn't make it through",
+    ],
+)
 def test_a_lost_receipt_or_a_failure_is_not_fraud(text: str) -> None:
     assert not read_signals(text).reports_fraud
 
@@ -114,3 +126,56 @@ def test_calm_messages_are_not_upset(text: str) -> None:
 @pytest.mark.parametrize("text", ["WHERE IS MY MONEY", "this is ridiculous!!", "搞什么 气死了", "快点"])
 def test_upset_messages(text: str) -> None:
     assert read_signals(text).upset
+
+
+@pytest.mark.parametrize(
+    "text", ["他们没给我", "nope", "I didn't get anything", "never got it", "不对", "wrong one", "并未收到"]
+)
+def test_a_no_somewhere_in_the_answer(text: str) -> None:
+    assert read_signals(text).negates
+
+
+@pytest.mark.parametrize("text", ["就这一笔", "just the one", "the taxi", "4141", "那个司机", "ok"])
+def test_fragments_without_a_no(text: str) -> None:
+    assert not read_signals(text).negates
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "app里显示两笔",
+        "账单上有两笔380",
+        "银行短信出现了两条扣款",
+        "my app shows two charges",
+        "I see it twice on my statement",
+        "my statement lists 88 twice??",
+    ],
+)
+def test_two_entries_seen(text: str) -> None:
+    assert read_signals(text).sees_two_debits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "理发师说网络有问题刷了两次 我怕被扣两次 app里我只看到一笔",
+        "想 double check 一下有没有扣两次",
+        "是不是扣了两笔？",
+        "can you check if it charged me twice",
+        "they swiped twice, worried I paid both",
+    ],
+)
+def test_fearing_two_debits_is_not_seeing_them(text: str) -> None:
+    assert not read_signals(text).sees_two_debits
+
+
+@pytest.mark.parametrize(
+    "text", ["so what now", "然后呢", "what happens next", "那我要做什么", "ok and?", "钱什么时候到"]
+)
+def test_questions_however_short(text: str) -> None:
+    assert read_signals(text).asks
+
+
+@pytest.mark.parametrize("text", ["ok thanks bye", "好的 明白了", "谢谢", "great"])
+def test_closings_are_no_questions(text: str) -> None:
+    assert not read_signals(text).asks

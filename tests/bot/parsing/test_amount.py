@@ -224,6 +224,49 @@ def test_spelled_out_numbers(text: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("waited 3 days and the 264 from the bakery is still gone", "264.00"),
+        ("my 86 at Lawson failed", "86.00"),
+    ],
+)
+def test_a_sum_named_by_where_it_was_paid(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["the 3 from the list", "I was the 2 at the counter"])
+def test_a_position_is_not_a_sum(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two hundred fifteen yuan thirty", "215.30"),
+        ("eighty eight yuan ninety nine", "88.99"),
+        ("seven oh five rmb", "7.05"),
+        ("one hundred and four sixty five yuan", "104.65"),
+        ("sixty six eleven", "66.11"),
+        ("fourteen-twenty", "14.20"),
+    ],
+)
+def test_fen_read_out_after_a_spelled_amount(text: str, expected: str) -> None:
+    assert parse_amount(text, bare_number_ok=True) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two hundred yuan, sixty people in the queue", "200.00"),  # a count after it, not fen
+        ("ninety yuan forty five hundred", "90.00"),  # the words go on: a longer number
+        ("two hundred yuan and thirty minutes later", "200.00"),
+    ],
+)
+def test_words_after_a_spelled_amount_that_are_no_fen(text: str, expected: str) -> None:
+    assert parse_amount(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "the screen shows 51",

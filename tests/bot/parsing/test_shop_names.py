@@ -55,7 +55,28 @@ def test_a_shop_named_inside_a_sentence_is_found(text: str, name: str) -> None:
     assert find_shop_name(text) == name
 
 
-@pytest.mark.parametrize("text", ["I paid 45 at 3pm", "刷卡失败扣了50", "yesterday at 5"])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("今天中午南门李记面馆吃面 扣了两次", "南门李记面馆"),
+        ("刚才楼下理发店剪头发 机器说失败", "楼下理发店"),
+        ("前天晚上和朋友海底捞吃火锅", "海底捞"),
+    ],
+)
+def test_a_place_said_between_a_time_and_what_was_bought_is_the_shop(text: str, name: str) -> None:
+    assert find_shop_name(text) == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid 45 at 3pm",
+        "刷卡失败扣了50",
+        "yesterday at 5",
+        "昨天下午三点多买了一杯咖啡",
+        "今天我买东西刷卡失败",
+    ],
+)
 def test_times_and_amounts_are_not_shop_names(text: str) -> None:
     assert find_shop_name(text) is None
 
