@@ -468,7 +468,7 @@ def _say_not_found(reply: Reply, complaint: Complaint) -> None:
     reply.say(
         "utter_not_found",
         amount=format_amount(complaint.amount),
-        time=_when(complaint.window_start, reply)
+        time=_window_said(complaint.window_start, complaint.window_end, reply)
         if reply.slot("transaction_time")
         else ("最近几天" if reply.slot("language") == "zh" else "the last few days"),
         place=complaint.terminal_id
@@ -484,6 +484,18 @@ def _show_found(reply: Reply, t: Transaction) -> None:
         amount=format_amount(t.amount),
         merchant=t.merchant_name,
     )
+
+
+def _window_said(start: datetime, end: datetime, reply: Reply) -> str:
+    """The time the customer gave, as they gave it: "21:00" for "around 9pm" (the middle of its window),
+    the day for "yesterday", the days for "半个月前"."""
+    if end - start <= timedelta(hours=3):
+        return _when(start + (end - start) / 2, reply)
+    zone = user_timezone(reply.tracker)
+    first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
+    zh = reply.slot("language") == "zh"
+    day = (lambda d: f"{d.month}月{d.day}日") if zh else (lambda d: f"{d.day} {d:%b}")
+    return day(first) if first == last else f"{day(first)}–{day(last)}"
 
 
 def _when(moment: datetime, reply: Reply) -> str:

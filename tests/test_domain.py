@@ -69,3 +69,14 @@ def test_yes_no_buttons_use_the_contract_payloads(name: str) -> None:
         assert all(p.startswith("/") for p in payloads)
         if "/affirm" in payloads:
             assert "/deny" in payloads
+
+
+def test_every_response_the_code_names_is_in_the_domain() -> None:
+    sources = [*ROOT.joinpath("actions").glob("*.py"), *ROOT.joinpath("bot", "dialogue").glob("*.py")]
+    named = {
+        name
+        for path in sources
+        for name in re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", path.read_text("utf-8"))
+    }
+    assert named, "the pattern found no response names: the test would pass vacuously"
+    assert sorted(named - set(RESPONSES)) == []

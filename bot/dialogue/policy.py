@@ -145,7 +145,7 @@ def after_lookup(state: CaseState, known: Known, kind: LookupKind) -> Plan:
     if known.card_last4 or state.times_asked("card_last4") >= MAX_ASKS or "card_last4" in state.unknown:
         if kind == "choose":
             # Several payments fit even with the card's ending: a person sorts it out with the customer.
-            return _hand_off(state, "policy")
+            return _hand_off(state, "policy", before=(Step("say", "utter_several_fit"),))
         return Plan(state, (Step("not_found"),))
     if state.messages >= MAX_MESSAGES:
         return _hand_off(state, "repeated_failures")

@@ -294,7 +294,7 @@ _ZH_RELATIVE = re.compile(
     # Each optional part takes the spaces after it, so a long run of spaces (masked text) is read one
     # way only; a count starts where its digits start. Both keep the work linear in the text.
     rf"(?<![\d.{_CN_DIGIT}百几半])(?P<n>\d+(?:\.\d+)?|[{_CN_DIGIT}百几半]+)\s*(?:个\s*)?(?:(?P<half>半)\s*)?(?:个\s*)?"
-    r"(?P<more>多\s*)?(?P<u>小时|钟头|分钟|分|天|星期|礼拜|周|秒)\s*(?P<more2>多\s*|左右\s*)?(?:以前|之前|前)"
+    r"(?P<more>多\s*)?(?P<u>小时|钟头|分钟|分|天|星期|礼拜|周|秒|月)\s*(?P<more2>多\s*|左右\s*)?(?:以前|之前|前)"
     # "前几天" / "这几天": a few days back, not a count of anything.
     r"|(?P<few>前几天|前两天|这几天|这两天)"
 )
@@ -631,6 +631,10 @@ def _find_zh_relatives(text: str) -> list[_Relative]:
             ago, kind = timedelta(seconds=amount), "second"
         elif unit == "天":
             ago, kind = timedelta(days=amount), "day"
+        elif unit == "月":
+            if "个" not in m.group(0):
+                continue  # "3月前" is "before March", not three months back
+            ago, kind = timedelta(days=30 * amount), "day"
         else:
             ago, kind = timedelta(weeks=amount), "day"
         if ago > timedelta(days=400):
@@ -641,7 +645,9 @@ def _find_zh_relatives(text: str) -> list[_Relative]:
             spread = _VAGUE_DAYS.get(
                 token, 1 if (m.group("more") or m.group("more2") or len(token) == 2) else 0
             )
-            if unit not in {"天"}:
+            if unit == "月":
+                spread = max(spread, round(6 * amount))  # "半个月前": about two weeks, give or take
+            elif unit != "天":
                 spread = max(spread, 1)  # "两周前": a week is not counted to the day
         found.append(_Relative(m.start(), m.end(), ago, kind, spread_days=spread))
     return found

@@ -135,6 +135,9 @@ def test_nothing_found_says_so_plainly_and_opens_a_dispute(assistant: Client, la
     payload = payload_of(replies)
     assert payload is not None and payload["outcome"] == "dispute_ticket", texts(replies)
     assert ("没有找到" if language == "zh" else "could not find") in texts(replies)
+    # The time searched is the time the customer gave, not the edge of its window.
+    given = datetime.fromisoformat(transaction["created_at"]).astimezone(SHANGHAI)
+    assert f"{given:%H:%M}" in texts(replies)
     ticket = CaseStore(assistant.processes.case_store_url).get(payload["ticket_id"])
     assert ticket is not None and ticket.card_last4 == "4242"
     # The first answer of our team, in working days: not the network's four-month deadline.

@@ -593,3 +593,18 @@ def test_dashed_dates_and_bare_day_phrases(text: str, day: int, hour: int) -> No
 )
 def test_ordinals_that_count_things_are_not_dates(text: str) -> None:
     assert extract_facts(text, NOW).transaction_time is None
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("半个月前", at(11, 0)), ("一个月前", at(27, 0, month=10)), ("一个半月前", at(12, 0, month=10))],
+)
+def test_months_back_are_a_spread_of_days_around_the_day(text: str, day: datetime) -> None:
+    window = parse_time(text, NOW)
+    assert window is not None and not window.exact
+    assert window.start < day < window.end
+    assert timedelta(days=5) <= window.end - window.start <= timedelta(days=25)
+
+
+def test_a_month_number_before_qian_is_not_months_back() -> None:
+    assert parse_time("3月前", NOW) is None
