@@ -53,6 +53,10 @@ def complaint_from(tracker: Tracker) -> Complaint:
     )
 
 
+# Why the decision brings in a person, said before the hand-over itself.
+_WHY_A_PERSON = {"window_passed": "utter_escalated_overdue", "over_limit": "utter_escalated_over_limit"}
+
+
 async def tell_result(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, result: CaseResult
 ) -> list[EventType]:
@@ -65,6 +69,8 @@ async def tell_result(
         else (_OUTCOME_RESPONSE[result.outcome])
     )
     date = format_date(result.expected_by, lang) if result.expected_by else "-"
+    if result.outcome == "escalated" and result.reason in _WHY_A_PERSON:
+        utter(dispatcher, tracker, domain, _WHY_A_PERSON[result.reason])
     utter(dispatcher, tracker, domain, response, ticket=result.ticket_number or "-", date=date)
     dispatcher.utter_message(json_message=result.payload())
     if result.outcome == "escalated":

@@ -12,11 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff
 from actions.handoff import BackToBot
+from actions.lookup import tell_result
 from actions.turn import TakeTurn
 from bot.case_store import CaseStore, upgrade
 from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
 from bot.handoff import HandoffService
+from bot.lookup import CaseResult
 from bot.support_hours import DAY_NAMES, SupportHours
 from tests.actions.conftest import make_tracker
 
@@ -170,3 +172,33 @@ async def test_a_case_the_decision_escalated_is_not_handed_over_twice(domain, op
     await TakeTurn().run(dispatcher, tracker, domain)
     assert not [m for m in dispatcher.messages if m.get("custom")], "one case_result per case"
     assert EscalationStore(open_support).waiting() == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "language", "words"),
+    [
+        ("window_passed", "en", "should already be back"),
+        ("window_passed", "zh", "应该已经退回"),
+        ("over_limit", "en", "above what I can settle"),
+        ("over_limit", "zh", "超出了我可以自动处理"),
+    ],
+)
+async def test_a_case_the_decision_escalates_says_why_before_the_hand_over(
+    domain, open_support: str, reason: str, language: str, words: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(domain, "3821", slots={**FACTS, "language": language})
+    await tell_result(
+        dispatcher, tracker, domain, CaseResult("escalated", reason, "ES-20261126-0009", None, None)
+    )
+    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert words in texts[0] and "ES-20261126-0009" in texts[1]
+
+
+async def test_a_person_for_another_reason_gets_no_such_sentence(domain, open_support: str) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(domain, "3821", slots={**FACTS, "language": "en"})
+    await tell_result(
+        dispatcher, tracker, domain, CaseResult("escalated", "fraud", "ES-20261126-0010", None, None)
+    )
+    assert "ES-20261126-0010" in next(m["text"] for m in dispatcher.messages if m.get("text"))
