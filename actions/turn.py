@@ -205,7 +205,7 @@ def _read_facts(
     tracker = reply.tracker
     now = user_now(tracker)
     pending = state.pending_question if state.stage == "collecting" else None
-    amount_wanted = not reply.slot("amount") and pending not in ("card_last4", "terminal_id")
+    amount_wanted = not reply.slot("amount") and pending not in ("card_last4", "terminal_id", "ticket_number")
     facts = extract_facts(
         text, now, pending if pending in _PLACEHOLDER else None, amount_wanted=amount_wanted
     )
@@ -490,7 +490,12 @@ def _window_said(start: datetime, end: datetime, reply: Reply) -> str:
     """The time the customer gave, as they gave it: "21:00" for "around 9pm" (the middle of its window),
     the day for "yesterday", the days for "半个月前"."""
     if end - start <= timedelta(hours=3):
-        return _when(start + (end - start) / 2, reply)
+        middle = start + (end - start) / 2
+        if not reply.slot("transaction_time_exact"):
+            # "九点" is searched from 20:50 to 21:20; the customer said nine, not five past.
+            quarter_hours = round(middle.timestamp() / 900)
+            middle = datetime.fromtimestamp(quarter_hours * 900, middle.tzinfo)
+        return _when(middle, reply)
     zone = user_timezone(reply.tracker)
     first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
     zh = reply.slot("language") == "zh"

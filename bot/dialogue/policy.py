@@ -156,6 +156,15 @@ def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     before: list[Step] = []
     pending = state.pending_question
     first = state.messages <= 1
+    status_asked = turn.intent == "ask_ticket_status" or turn.signals.asks_status
+    if (
+        status_asked
+        and not turn.gave
+        and not any(_known_facts(known))
+        and not state.times_asked("ticket_number")
+    ):
+        # "我想查一下进度" without a number: ask for it once, and offer to look the payment up instead.
+        return Plan(state.asking("ticket_number"), (Step("say", "utter_ask_ticket_number"),))
     if (
         turn.intent in ("qr_scanned", "greet")
         and first

@@ -174,6 +174,12 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 
+# A question about a case already opened: "查一下进度", "any update on my case".
+_STATUS = re.compile(
+    r"进度|进展|处理到哪|办到哪|工单|(?<![a-z])(?:status|progress|update\s+on|any\s+news|ticket|case\s+number)(?![a-z])",
+    re.IGNORECASE,
+)
+
 # Any word that says "no" somewhere in the answer. The intent classifier calls fragments such as
 # "就这一笔" a denial with full confidence; a "no" read from the intent needs one of these.
 _NEGATION = re.compile(
@@ -240,6 +246,7 @@ class Signals:
     says_no: bool = False
     negates: bool = False  # a "no" word anywhere, not only at the start
     asks: bool = False  # the message is a question
+    asks_status: bool = False  # about a case already opened
     withdraws: bool = False  # "算了", "never mind": the customer drops the complaint
     sees_two_debits: bool = False  # "app里显示两笔", "shows 129 twice": two entries seen, not feared
 
@@ -264,6 +271,7 @@ def read_signals(text: str) -> Signals:
         says_no=_NO.search(clean) is not None,
         negates=_NEGATION.search(clean) is not None,
         asks=_QUESTION.search(clean) is not None,
+        asks_status=_STATUS.search(clean) is not None,
         withdraws=_WITHDRAW.search(clean) is not None,
         sees_two_debits=_sees_two(clean),
     )

@@ -145,6 +145,26 @@ def test_nothing_found_says_so_plainly_and_opens_a_dispute(assistant: Client, la
     assert (answered_by - datetime.now(SHANGHAI).date()).days <= 9
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_nothing_found_at_a_rough_hour_names_that_hour(assistant: Client, language: str) -> None:
+    sender = assistant.new_sender()
+    paid = datetime.fromisoformat(sandbox_transaction(assistant, "TXN0012")["created_at"]).astimezone(
+        SHANGHAI
+    )
+    hour = paid.hour
+    if language == "zh":
+        message = f"{paid.month}月{paid.day}日{hour}点左右刷卡失败 扣了77.7元 终端号 ZZ999999"
+    else:
+        message = (
+            f"on {paid:%b} {paid.day} around {hour}:00 the machine said failed but 77.70 was taken, "
+            "tid ZZ999999"
+        )
+    replies = assistant.say(sender, message)
+    replies += assistant.say(sender, "尾号4242" if language == "zh" else "card ending 4242")
+    assert ("没有找到" if language == "zh" else "could not find") in texts(replies)
+    assert f"{hour:02d}:00" in texts(replies)
+
+
 @pytest.mark.parametrize("fault", [{"down": True}, {"latency_ms": 15000}], ids=["down", "too slow"])
 def test_merchant_api_failing_keeps_the_complaint_and_the_retry_job_completes_it(
     assistant: Client, fault: dict

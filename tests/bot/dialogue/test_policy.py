@@ -288,3 +288,17 @@ def test_a_question_after_the_outcome_is_answered_even_when_classified_as_goodby
     assert asked.steps == (Step("follow_up", None),)
     closing = next_steps(done, Known(), _turn("goodbye"))
     assert closing.steps == (Step("say", "utter_goodbye"),)
+
+
+def test_a_status_question_without_a_number_asks_for_it_once() -> None:
+    turn = _turn("greet", signals=replace(QUIET, asks_status=True))
+    first = next_steps(CaseState(), Known(), turn)
+    assert first.steps == (Step("say", "utter_ask_ticket_number"),)
+    again = next_steps(first.state, Known(), turn)
+    assert Step("say", "utter_ask_ticket_number") not in again.steps
+
+
+def test_a_status_question_with_facts_is_a_complaint() -> None:
+    turn = _turn("ask_ticket_status", gave=frozenset({"amount"}), signals=replace(QUIET, asks_status=True))
+    plan = next_steps(CaseState(), Known(amount=True), turn)
+    assert Step("say", "utter_ask_ticket_number") not in plan.steps

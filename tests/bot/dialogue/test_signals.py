@@ -179,3 +179,15 @@ def test_questions_however_short(text: str) -> None:
 @pytest.mark.parametrize("text", ["ok thanks bye", "好的 明白了", "谢谢", "great"])
 def test_closings_are_no_questions(text: str) -> None:
     assert not read_signals(text).asks
+
+
+@pytest.mark.parametrize(
+    "text", ["你好 我想查一下进度", "处理到哪一步了", "any news on my case?", "what's the status"]
+)
+def test_questions_about_a_case_already_opened(text: str) -> None:
+    assert read_signals(text).asks_status
+
+
+@pytest.mark.parametrize("text", ["刷卡失败扣了钱", "the payment failed", "我想投诉"])
+def test_complaints_are_not_status_questions(text: str) -> None:
+    assert not read_signals(text).asks_status
