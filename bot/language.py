@@ -24,6 +24,8 @@ _HAN_PER_WORD = 2.0
 # To switch away from the language the conversation is in, the other script must clearly dominate,
 # so that one Chinese shop name in an English sentence (or "POS" in a Chinese one) does not switch.
 _SWITCH_MARGIN = 1.5
+# ... and say more than one word: "receipt 上 SP55G013" is still a Chinese answer.
+_SWITCH_WORDS = 2
 
 
 # Names of places say nothing about the writer's language: "罗森便利店(徐家汇店)", "南京西路".
@@ -59,7 +61,7 @@ def detect_language(text: str, previous: str | None = None) -> str | None:
     if not zh and not en:
         return None
     if previous == "en" and en:
-        return "zh" if zh > en * _SWITCH_MARGIN else "en"
+        return "zh" if zh > en * _SWITCH_MARGIN and zh >= _SWITCH_WORDS else "en"
     if previous == "zh" and zh:
-        return "en" if en > zh * _SWITCH_MARGIN else "zh"
+        return "en" if en > zh * _SWITCH_MARGIN and en >= _SWITCH_WORDS else "zh"
     return "zh" if zh >= en else "en"

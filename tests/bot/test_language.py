@@ -22,3 +22,20 @@ from bot.language import detect_language
 )
 def test_detect_language(text: str, expected: str | None) -> None:
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "previous", "expected"),
+    [
+        ("receipt 上 SP55G013", "zh", "zh"),  # one English word beside Chinese does not switch
+        ("小票 on the counter", "en", "en"),
+        ("I paid at 罗森 and it said 失败", "en", "en"),
+        ("sorry can you answer in English please", "zh", "en"),
+        ("能不能说中文 我看不懂", "en", "zh"),
+        ("thanks", "zh", "en"),  # nothing Chinese in it: the customer wrote English
+    ],
+)
+def test_a_conversation_keeps_its_language_unless_the_other_clearly_takes_over(
+    text: str, previous: str, expected: str
+) -> None:
+    assert detect_language(text, previous) == expected
