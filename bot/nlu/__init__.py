@@ -1,1 +1,9 @@
-"""Custom Rasa NLU components."""
+"""Custom Rasa NLU components.
+
+The rasa server imports this package when it loads the pipeline, so what must change inside the
+rasa server process is installed here.
+"""
+
+from bot.action_responses import install as _install_action_response_check
+
+_install_action_response_check()
