@@ -152,17 +152,21 @@ def test_nothing_found_at_a_rough_hour_names_that_hour(assistant: Client, langua
         SHANGHAI
     )
     hour = paid.hour
+    # Said the way people say it, with the half of the day: "下午3点左右", "around 3pm".
+    h12, afternoon = (hour - 1) % 12 + 1, hour >= 12
     if language == "zh":
-        message = f"{paid.month}月{paid.day}日{hour}点左右刷卡失败 扣了77.7元 终端号 ZZ999999"
+        half = "下午" if afternoon else "上午"
+        message = f"{paid.month}月{paid.day}日{half}{h12}点左右刷卡失败 扣了77.7元 终端号 ZZ999999"
     else:
         message = (
-            f"on {paid:%b} {paid.day} around {hour}:00 the machine said failed but 77.70 was taken, "
-            "tid ZZ999999"
+            f"on {paid:%b} {paid.day} around {h12}{'pm' if afternoon else 'am'} the machine said failed "
+            "but 77.70 was taken, tid ZZ999999"
         )
     replies = assistant.say(sender, message)
     replies += assistant.say(sender, "尾号4242" if language == "zh" else "card ending 4242")
     assert ("没有找到" if language == "zh" else "could not find") in texts(replies)
-    assert f"{hour:02d}:00" in texts(replies)
+    said = [line for line in texts(replies).splitlines() if "没有找到" in line or "could not find" in line]
+    assert f"{hour:02d}:00" in said[0], said
 
 
 @pytest.mark.parametrize("fault", [{"down": True}, {"latency_ms": 15000}], ids=["down", "too slow"])
