@@ -219,7 +219,7 @@ def main(argv: Iterable[str] | None = None) -> list[Profile]:
             )
             processes.start()
             url, sandbox_url = processes.base_url, processes.sandbox_url
-            pids = {name: pid for name, pid in processes.pids.items() if name in PROFILED}
+            pids = {name: pid for name, pid in processes.pids().items() if name in PROFILED}
         else:
             if not args.sandbox_url or not args.pid:
                 parser.error("--url needs --sandbox-url and at least one --pid")

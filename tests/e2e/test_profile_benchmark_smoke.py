@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_profile_benchmark_smoke(assistant: Client, capsys: pytest.CaptureFixture[str]) -> None:
-    pids = assistant.processes.pids
+    pids = assistant.processes.pids()
     profiles = profile.main(
         [
             "--smoke",
