@@ -155,8 +155,8 @@ def decide(
 
 
 def rounded_by_customer(paid: Decimal, claimed: Decimal) -> bool:
-    """Whether a whole-yuan claim is a payment's amount without its jiao and fen: people say "326"
-    or "扣了326块" for ¥326.45 (and "327" for ¥326.90)."""
+    """Whether a whole-yuan claim is a payment's amount without its jiao and fen: people say "215"
+    or "扣了215块" for ¥215.30 (and "216" for ¥215.80)."""
     return claimed == claimed.to_integral_value() and abs(paid - claimed) < 1
 
 

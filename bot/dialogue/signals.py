@@ -166,7 +166,7 @@ _NO = re.compile(
     r"^\W*(?:no|nope|nah|not\s+really|never|nothing|没有?|并没有|不是|没拿|没收|啥也没|什么都没)(?![a-z])",
     re.IGNORECASE,
 )
-# A question, however short: "so what now", "然后呢". A question is never a goodbye.
+# A question, however short: "and now what", "然后呢". A question is never a goodbye.
 _QUESTION = re.compile(
     r"[?？]|吗|呢|什么|怎么|多久|几天|哪|为什么|为啥|咋"
     r"|^\W*(?:so\s+|and\s+|ok\s+|okay\s+|but\s+)?(?:what|how|when|why|where|which|who|can|could|will|would"
@@ -181,7 +181,7 @@ _STATUS = re.compile(
 )
 
 # Any word that says "no" somewhere in the answer. The intent classifier calls fragments such as
-# "就这一笔" a denial with full confidence; a "no" read from the intent needs one of these.
+# fragments ("just that one") a denial with full confidence; a "no" read from the intent needs one of these.
 _NEGATION = re.compile(
     r"[不没别未无否错]|n't|(?<![a-z])(?:no|not|never|nope|nah|none|nothing|wrong|incorrect)(?![a-z])",
     re.IGNORECASE,
@@ -202,8 +202,8 @@ _SEES_TWO = re.compile(
     r"(?:twice|two\s+(?:debits|charges|entries|payments|transactions)|both)",
     _FLAGS,
 )
-# Fear or doubt is not a sighting: "我怕被扣两次", "有没有扣两次", "check if it charged twice". A question
-# mark alone is surprise: "bank app shows it twice?".
+# Fear or doubt is not a sighting: "担心扣了两笔", "是不是重复扣了两次", "check if it charged twice". A
+# question mark alone is surprise: "my statement lists it twice?".
 _DOUBT = re.compile(
     r"怕|担心|是不是|有没有|会不会|不会|(?<![a-z])(?:whether|if|worried|afraid|check|make\s+sure"
     r"|maybe|might|did\s+it|was\s+i)(?![a-z])",

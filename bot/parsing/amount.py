@@ -147,14 +147,14 @@ _CODE_LIKE = re.compile(
     r"[<>{}\[\]`\\|=]|\$\{|(?<![a-z0-9])[a-z_][a-z0-9_]*\(|[0-9]\s*[*^]\s*[0-9]|;\s*--",
     re.IGNORECASE,
 )
-# "the 158 from the pharmacy", "my 86 at Lawson": a sum named by where it was paid.
+# "the 264 from the bakery", "my 86 at Lawson": a sum named by where it was paid.
 _THE_BEFORE = re.compile(r"(?<![a-z])(?:the|my)\s+$", re.IGNORECASE)
 _AT_A_PLACE_AFTER = re.compile(r"\s+(?:from|at)\s+(?:the\s+|a\s+)?[a-z]", re.IGNORECASE)
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-# The fen said after a spelled amount, the way prices are read out: "three hundred twenty six forty
-# five" (326.45), "twelve yuan eighty" (12.80), "nine oh five" (9.05). Nothing numeric may follow, or
+# The fen said after a spelled amount, the way prices are read out: "two hundred fifteen
+# thirty" (215.30), "twelve yuan eighty" (12.80), "nine oh five" (9.05). Nothing numeric may follow, or
 # the words are a longer number.
 _SPELLED_FEN = re.compile(
     rf"[\s-]+(?:(?P<unit>yuan|rmb|kuai|dollars?)\s+)?(?:and\s+)?"
@@ -357,7 +357,7 @@ def _spelled_fen(m: re.Match[str]) -> Decimal:
 
 
 def _cued(text: str, match: AmountMatch) -> bool:
-    """Tell whether a number reads as money: a payment word next to it, "the 158 from the pharmacy",
+    """Tell whether a number reads as money: a payment word next to it, "the 264 from the bakery",
     or fen ("312.40")."""
     before = text[max(0, match.start - 24) : match.start]
     if _CUE_BEFORE.search(before) or _CUE_AFTER.match(text, match.end):

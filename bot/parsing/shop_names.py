@@ -112,7 +112,7 @@ _GENERIC = re.compile(
 _SEPARATORS = re.compile(r"[\s()\[\]（）【】·・,，.。'’\-_/]+")
 # "在罗森买的", "at the 7-11 on ..." : a shop named in a sentence, when no brand is known.
 _ZH_AT_SHOP = re.compile(r"在([\u4e00-\u9fffA-Za-z0-9]{2,12}?)(?:买|付|刷|消费|结账|吃|买单|扫|购|加油|充)")
-# "昨晚钟楼那家面馆吃面": after a time word, the words before what was bought or done are the place.
+# "昨天中午万达那家面馆吃面": after a time word, the words before what was bought or done are the place.
 _ZH_TIME_THEN_SHOP = re.compile(
     r"(?:昨晚|昨天|今天|今早|今晚|前天|大前天|刚才|刚刚|上午|下午|中午|晚上|早上|傍晚|半夜)"
     r"(?:上午|下午|中午|晚上|早上|傍晚)?(?:我们?|和朋友|跟朋友)?(?:去|到)?"

@@ -218,7 +218,7 @@ def test_a_payment_that_went_through_asks_about_the_goods_before_concluding() ->
 
 
 def test_a_denial_read_from_the_intent_alone_is_no_answer() -> None:
-    # "就这一笔" ("just the one") came out of the classifier as a confident "deny".
+    # Fragments such as "just that one" can come out of the classifier as a confident "deny".
     asked = after_lookup(CaseState(), Known(), "goods").state
     plan = next_steps(asked, Known(), _turn("deny"))
     assert plan.steps[-1] == Step("ask", "goods")
