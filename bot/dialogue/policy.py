@@ -156,7 +156,8 @@ def _collecting(state: CaseState, known: Known, turn: Turn) -> Plan:
     before: list[Step] = []
     pending = state.pending_question
     first = state.messages <= 1
-    status_asked = turn.intent == "ask_ticket_status" or turn.signals.asks_status
+    # The words, not the intent: the classifier also files "I want to file a complaint" under status.
+    status_asked = turn.signals.asks_status
     if (
         status_asked
         and not turn.gave

@@ -175,8 +175,11 @@ _QUESTION = re.compile(
 )
 
 # A question about a case already opened: "查一下进度", "any update on my case".
+# Opening one ("帮我开个工单", "I want to open a ticket") is a complaint, not a status question.
 _STATUS = re.compile(
-    r"进度|进展|处理到哪|办到哪|工单|(?<![a-z])(?:status|progress|update\s+on|any\s+news|ticket|case\s+number)(?![a-z])",
+    r"进度|进展|处理到哪|办到哪|(?:查|问)(?:一下|下)?(?:我的)?(?:工单|单子)"
+    r"|(?<![a-z])(?:status|progress|update\s+on|any\s+news|check\s+(?:on\s+)?my\s+(?:ticket|case)"
+    r"|(?:my|the)\s+(?:ticket|case)\s+number)(?![a-z])",
     re.IGNORECASE,
 )
 

@@ -298,6 +298,13 @@ def test_a_status_question_without_a_number_asks_for_it_once() -> None:
     assert Step("say", "utter_ask_ticket_number") not in again.steps
 
 
+def test_the_status_intent_without_status_words_is_a_complaint() -> None:
+    # The classifier puts "I want to file a complaint" under ask_ticket_status.
+    plan = next_steps(CaseState(), Known(), _turn("ask_ticket_status"))
+    assert Step("say", "utter_ask_ticket_number") not in plan.steps
+    assert plan.state.pending_question != "ticket_number"
+
+
 def test_a_status_question_with_facts_is_a_complaint() -> None:
     turn = _turn("ask_ticket_status", gave=frozenset({"amount"}), signals=replace(QUIET, asks_status=True))
     plan = next_steps(CaseState(), Known(amount=True), turn)

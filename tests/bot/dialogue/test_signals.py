@@ -182,12 +182,23 @@ def test_closings_are_no_questions(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["你好 我想查一下进度", "处理到哪一步了", "any news on my case?", "what's the status"]
+    "text",
+    [
+        "你好 我想查一下进度",
+        "处理到哪一步了",
+        "any news on my case?",
+        "what's the status",
+        "查一下我的工单",
+        "can you check on my ticket",
+    ],
 )
 def test_questions_about_a_case_already_opened(text: str) -> None:
     assert read_signals(text).asks_status
 
 
-@pytest.mark.parametrize("text", ["刷卡失败扣了钱", "the payment failed", "我想投诉"])
+@pytest.mark.parametrize(
+    "text",
+    ["刷卡失败扣了钱", "the payment failed", "我想投诉", "帮我开个工单 刷卡失败", "I want to open a ticket"],
+)
 def test_complaints_are_not_status_questions(text: str) -> None:
     assert not read_signals(text).asks_status
