@@ -183,8 +183,8 @@ _STATUS = re.compile(
     re.IGNORECASE,
 )
 
-# Any word that says "no" somewhere in the answer. The intent classifier calls fragments such as
-# fragments ("just that one") a denial with full confidence; a "no" read from the intent needs one of these.
+# Any word that says "no" somewhere in the answer. The intent classifier calls fragments such as "just
+# that one" a denial with full confidence; a "no" read from the intent needs one of these.
 _NEGATION = re.compile(
     r"[不没别未无否错]|n't|(?<![a-z])(?:no|not|never|nope|nah|none|nothing|wrong|incorrect)(?![a-z])",
     re.IGNORECASE,
@@ -217,8 +217,8 @@ _CLAUSE_END = re.compile(r"[，。,.!！;；\n]")
 
 def _sees_two(text: str) -> bool:
     """Whether the customer says they see two entries for one purchase (not that they fear it)."""
+    ends = [e.start() for e in _CLAUSE_END.finditer(text)]
     for m in _SEES_TWO.finditer(text):
-        ends = [e.start() for e in _CLAUSE_END.finditer(text)]
         start = max([e + 1 for e in ends if e < m.start()], default=0)
         end = min([e for e in ends if e >= m.end()], default=len(text))
         if not _DOUBT.search(text[start : end + 1]):
