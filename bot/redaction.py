@@ -27,10 +27,9 @@ _DOTTED_CARD = re.compile(
 )
 _CARD_DIGITS = range(13, 20)
 # A number the customer calls a card number is one even when a typo breaks its Luhn check: 13–19
-# digits after the label ("card number", "卡号", or "my card" itself) are masked all the same (one
-# wrong digit would otherwise leave 18 of 19).
+# digits after the label are masked all the same (one wrong digit would otherwise leave 18 of 19).
 _CARD_LABELLED = re.compile(
-    r"(?:银行卡号|卡号|card\s*(?:number|no\.?|num|#)?)"
+    r"(?:银行卡号|卡号|card\s*(?:number|no\.?|num|#))"
     + rf"[\s{_INVISIBLE}]*(?:(?:is|was|=|:|：|是|为|為)[\s{_INVISIBLE}]*){{0,2}}"
     + rf"(?P<digits>[0-9](?:{_SEPARATOR}{{0,3}}[0-9]){{12,18}})(?![0-9])",
     re.IGNORECASE,
