@@ -1,14 +1,19 @@
 """Load benchmark: simulated customers completing whole complaints over the gateway's chat socket,
-bounded in count and duration, on loopback only; for the embedded default profile ("local": one of
-each server, SQLite) and the production profile (two gateways, rasa servers and action servers on
-PostgreSQL and Redis), beside a vanilla `rasa init` bot's REST figures measured in the same run.
+bounded in count and duration, on loopback only, beside a vanilla `rasa init` bot trained and served
+in the same run. The targets:
 
-    .venv/bin/python -m benchmarks.load            # 20 customers, 10 at a time: both profiles, and
-                                                   # the vanilla bot (trained once, first)
-    .venv/bin/python -m benchmarks.load --smoke    # 2 customers, local profile, no vanilla bot
+    local        the embedded default profile: one gateway, rasa server and action server, SQLite
+    local-2      the same with two rasa servers behind the gateway, sharing its action server
+    production   two gateways, rasa servers and action servers, on PostgreSQL and Redis
+    vanilla      the moodbot of `rasa init`, over REST (trained once, first)
+
+    .venv/bin/python -m benchmarks.load            # all four: 6 customers one at a time, then 120,
+                                                   # 20 at a time
+    .venv/bin/python -m benchmarks.load --smoke    # local only, no vanilla bot: 1, then 2 customers
     .venv/bin/python -m benchmarks.load --gateway-url http://127.0.0.1:8000 \\
         --sandbox-url http://127.0.0.1:8090 --sandbox-key KEY --case-store-url URL \\
-        --rasa-url http://127.0.0.1:5005 --token TOKEN   # against running servers (the tests do)
+        --rasa-url http://127.0.0.1:5005 --token TOKEN \\
+        --pids gateway=PID,rasa=PID,actions=PID     # against running servers (the tests do)
 
 A customer opens the chat socket (`/ws`), says hello and completes a complaint about a sandbox
 transaction, in Chinese or English in rotation: the complaint with its facts typed, then the
@@ -17,18 +22,47 @@ as text, the button's title as display), until the bot frame whose custom payloa
 `case_result` with the transaction's outcome. Customers are spread over the gateways round robin.
 Each message is timed from its frame to the gateway's ack. A reject, a retry, a closed socket, a
 message not acked within --message-timeout, or a wrong reply counts as an error, and that customer
-gives up. At most --concurrency customers talk at once, and none starts after --duration-limit
-seconds. Warm-up conversations (not counted) run first. The vanilla bot's customers run its happy
-path (hello, "I am sad", yes) over REST, with the same counts and bounds.
+gives up. The vanilla bot's customers run its happy path (hello, "I am sad", yes) over REST, each
+message timed from request to response.
+
+Each target runs warm-up conversations first (not counted), then two phases: "1 user",
+--single-customers customers one after the other (latency without contention), then "N users",
+--customers customers with at most N = --concurrency talking at once (latency under load and
+throughput). Customers are numbered on from one phase to the next, so the rotation of transactions
+goes on. No customer starts more than --duration-limit seconds into a phase.
 
 The benchmark's own gateways get much higher rate limits than the defaults (20 messages a minute a
-session, 60 an address; every customer here comes from 127.0.0.1). Peak memory is each server
-process's VmHWM from /proc after the load (with its child processes, if it has any).
+session, 60 an address; every customer here comes from 127.0.0.1).
 
-After the load every conversation is checked for loss: each message the customer sent is in the
-tracker store exactly once (found by its client id, through rasa's tracker API), and each
-conversation that ended in a ticket has that ticket in the case store, for its transaction, opened
-from it (or, as one payment has one active ticket, noting it), and opened no other.
+What it prints, in order:
+
+- One row per target and phase: conversations completed/started, messages, conversations/s and
+  messages/s (over the phase's wall time), p50/p95/p99 ms per message, errors, wall time.
+- The comparison with the vanilla bot, one column per target of ours. "p50 @1 user" and "p50 @N
+  users" are ours ÷ vanilla's median latency in each phase. "throughput @N users" is ours ÷
+  vanilla's messages/s in the N-user phase. "CPU/msg" is ours ÷ vanilla's total CPU per message.
+  "largest rasa RSS, MB" is the peak memory of our biggest rasa server. "servers' start, s" is from
+  a cold start until every server answers its health check. "lost" counts conversations and tickets
+  the loss check found lost. Each cell also gives the bound from issue 13 in brackets, with ✓ if
+  the figure meets it and ✗ if not: p50 ≤ 1.5×; throughput ≥ 0.8× for each rasa server; RSS ≤ 1536
+  MB (1.5 GB); start ≤ 45 s; nothing lost. Those bounds are meant for a 2-core machine, and nothing
+  fails on them. Without the vanilla bot (--smoke, --no-vanilla), the ratio cells show `-`.
+- CPU per message, in ms. This is each server process's utime+stime from /proc/PID/stat, counting
+  its descendants (such as the action server's Duckling helper). It is read just before and just
+  after the N-user phase and divided by the messages answered in that phase. There is one row per
+  process and one column per target. The total includes the sandbox, the stand-in for the merchant
+  API. Under the table come the totals' ratios to the vanilla bot's.
+- The peak resident memory of each server process: VmHWM from /proc after the load, counting its
+  children.
+- The loss check. After the load, every conversation of both phases is checked. Each message the
+  customer sent must be in the tracker store exactly once, found by its client id through rasa's
+  tracker API. Each conversation that ended in a ticket must have that ticket in the case store,
+  for its transaction, and must have opened no other. The ticket must have been opened from that
+  conversation, or, since a payment has only one active ticket, must mention it.
+
+Servers that were already running (--gateway-url ...) keep their own rate limits. Their CPU time and
+memory are measured only if --pids gives their process ids on this machine; otherwise the output
+says they were not measured.
 """
 
 from __future__ import annotations
@@ -47,6 +81,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -102,6 +137,16 @@ EXTERNAL = "external"
 VANILLA = "vanilla"
 WEBSOCKET = "websocket"
 REST = "REST"
+TOTAL = "total"
+NOT_STARTED = "not measured (servers not started by the benchmark, and no --pids)"
+
+# Issue 13's bounds (for 2 cores): our p50 at most 1.5× the vanilla bot's, at 1 user and at N users;
+# our throughput at least 0.8× the vanilla bot's for each rasa server; a rasa server's peak RSS at
+# most 1.5 GB (MiB, as /proc counts); every server answering within 45 s of a cold start.
+P50_BOUND = 1.5
+THROUGHPUT_BOUND_PER_RASA_SERVER = 0.8
+RASA_RSS_BOUND_MB = 1536
+START_BOUND_S = 45
 
 
 # --- the customer's side of the chat socket ---------------------------------------------------------
@@ -217,6 +262,7 @@ class Load:
 
     target: str
     transport: str
+    users: int = 1  # customers at once
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
@@ -234,6 +280,7 @@ class Load:
         wall = self.wall_s or float("inf")
         return {
             "transport": self.transport,
+            "users": self.users,
             "conversations_started": len(self.conversations),
             "conversations_completed": completed,
             "messages": len(latencies),
@@ -354,8 +401,9 @@ async def chat_over_rest(load: Load, client: httpx.AsyncClient, customer: int, t
 
 @dataclass
 class Settings:
-    customers: int
-    concurrency: int
+    single_customers: int  # the 1-user phase's, one at a time
+    customers: int  # the N-user phase's
+    concurrency: int  # N
     duration_limit: float
     message_timeout: float
     warm_up: bool
@@ -363,7 +411,7 @@ class Settings:
 
 @dataclass
 class Servers:
-    """Where one target's servers listen: started here (`processes`) or given on the command line."""
+    """Where one target's servers listen, and their process ids when known (on this machine)."""
 
     gateway_urls: list[str]
     sandbox_url: str
@@ -371,7 +419,7 @@ class Servers:
     case_store_url: str
     rasa_url: str
     token: str
-    processes: AssistantProcesses | None = None
+    pids: dict[str, int] | None = None  # gateway, gateway2, rasa, rasa2, actions, ..., sandbox
 
     @classmethod
     def of(cls, processes: AssistantProcesses) -> Servers:
@@ -382,12 +430,59 @@ class Servers:
             case_store_url=processes.case_store_url,
             rasa_url=processes.base_url,
             token=processes.token,
-            processes=processes,
+            pids=processes.pids(),
         )
 
 
-async def load_assistant(target: str, servers: Servers, settings: Settings) -> Load:
-    """Warm-up conversations (two a gateway, uncounted), then the customers."""
+@dataclass
+class Phases:
+    """One target's two measured phases, and its processes' CPU time over the N-user one."""
+
+    single: Load  # one customer at a time
+    concurrent: Load  # N customers at a time
+    cpu_s: dict[str, float] | None = None  # CPU seconds by process name; None: not measured
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return self.single.conversations + self.concurrent.conversations
+
+    def cpu_ms_per_message(self) -> dict[str, float] | None:
+        """Each process's CPU milliseconds per message answered in the N-user phase, and their total."""
+        messages = len(self.concurrent.latencies_ms)
+        if self.cpu_s is None or not messages:
+            return None
+        per_message = {name: seconds * 1000 / messages for name, seconds in self.cpu_s.items()}
+        return {**per_message, TOTAL: sum(per_message.values())}
+
+
+# A customer: customer(load, i) has customer number i talk, recording what happens in `load`.
+Customer = Callable[[Load, int], Awaitable[None]]
+
+
+async def run_phases(
+    target: str, transport: str, settings: Settings, customer: Customer, pids: dict[str, int] | None
+) -> Phases:
+    """The 1-user phase's customers one at a time, then the N-user phase's (numbered on from there),
+    with the CPU time of the processes in `pids` read right before and right after the latter."""
+    limit = settings.duration_limit
+    single = Load(target, transport, users=1)
+    _progress(f"{target}: 1 user, {settings.single_customers} customer(s) one at a time")
+    single.wall_s = await drive(settings.single_customers, 1, limit, partial(customer, single))
+
+    users = max(1, min(settings.concurrency, settings.customers))
+    concurrent = Load(target, transport, users=users)
+    first = settings.single_customers
+    _progress(f"{target}: {users} users, {settings.customers} customers")
+    before = cpu_ticks(pids or {})
+    concurrent.wall_s = await drive(
+        settings.customers, users, limit, lambda i: customer(concurrent, first + i)
+    )
+    cpu_s = cpu_seconds(before, cpu_ticks(pids)) if pids else None
+    return Phases(single, concurrent, cpu_s)
+
+
+async def load_assistant(target: str, servers: Servers, settings: Settings) -> Phases:
+    """Warm-up conversations (two a gateway, uncounted), then the two phases."""
     script = complaint_script(fetch_transactions(servers.sandbox_url, servers.sandbox_key))
     gateways = servers.gateway_urls
     timeout = settings.message_timeout
@@ -400,35 +495,32 @@ async def load_assistant(target: str, servers: Servers, settings: Settings) -> L
         if warm.errors:
             raise RuntimeError(f"{target}: warm-up conversation failed: {warm.error_samples[0]}")
 
-    load = Load(target, WEBSOCKET)
-
-    async def customer(i: int) -> None:
+    async def customer(load: Load, i: int) -> None:
         transaction_id, language = ROTATION[i % len(ROTATION)]
         steps = script(script_index(transaction_id, language))
         await complain(load, i, gateways[i % len(gateways)], steps, transaction_id, language, timeout)
 
-    load.wall_s = await drive(settings.customers, settings.concurrency, settings.duration_limit, customer)
-    return load
+    return await run_phases(target, WEBSOCKET, settings, customer, servers.pids)
 
 
-async def load_vanilla(url: str, settings: Settings) -> Load:
-    load = Load(VANILLA, REST)
+async def load_vanilla(url: str, settings: Settings, pids: dict[str, int] | None) -> Phases:
+    """A warm-up conversation (uncounted), then the two phases."""
+    timeout = settings.message_timeout
     limits = httpx.Limits(max_connections=max(settings.concurrency, 1) * 2)
-    async with httpx.AsyncClient(base_url=url, timeout=settings.message_timeout, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) as client:
         if settings.warm_up:
             warm = Load(VANILLA, REST)
-            await chat_over_rest(warm, client, -1, settings.message_timeout)
+            await chat_over_rest(warm, client, -1, timeout)
             if warm.errors:
                 raise RuntimeError(f"vanilla: warm-up conversation failed: {warm.error_samples[0]}")
 
-        async def customer(i: int) -> None:
-            await chat_over_rest(load, client, i, settings.message_timeout)
+        async def customer(load: Load, i: int) -> None:
+            await chat_over_rest(load, client, i, timeout)
 
-        load.wall_s = await drive(settings.customers, settings.concurrency, settings.duration_limit, customer)
-    return load
+        return await run_phases(VANILLA, REST, settings, customer, pids)
 
 
-# --- memory -----------------------------------------------------------------------------------------
+# --- processes: CPU time and peak memory -------------------------------------------------------------
 
 
 def _children() -> dict[int, list[int]]:
@@ -445,14 +537,48 @@ def _children() -> dict[int, list[int]]:
     return children
 
 
+def _family(pid: int, children: dict[int, list[int]]) -> list[int]:
+    """A process and its descendants."""
+    family = [pid]
+    for member in family:
+        family.extend(children.get(member, []))
+    return family
+
+
+def _process_ticks(pid: int) -> int:
+    """A process's utime + stime (fields 14 and 15 of /proc/PID/stat), in clock ticks; 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # fields[0] is the 3rd field (the state)
+
+
+def cpu_ticks(pids: dict[str, int]) -> dict[str, dict[int, int]]:
+    """Each named process's CPU time in clock ticks, and each of its descendants', by process id."""
+    children = _children()
+    return {
+        name: {member: _process_ticks(member) for member in _family(pid, children)}
+        for name, pid in pids.items()
+    }
+
+
+def cpu_seconds(before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]) -> dict[str, float]:
+    """Each named process's CPU seconds between two readings, its descendants' included (those started
+    meanwhile too; one that ended meanwhile is missed)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    return {
+        name: sum(max(0, ticks - before.get(name, {}).get(pid, 0)) for pid, ticks in family.items()) / tick
+        for name, family in after.items()
+    }
+
+
 def peak_memory(pids: dict[str, int]) -> dict[str, dict[str, float]]:
     """Each named process's peak resident memory (VmHWM, MB), with its descendants' added."""
     children = _children()
     peaks = {}
     for name, pid in pids.items():
-        family = [pid]
-        for member in family:
-            family.extend(children.get(member, []))
+        family = _family(pid, children)
         peaks[name] = {"mb": sum(status_kb(p, "VmHWM") for p in family) / 1024, "processes": len(family)}
     return peaks
 
@@ -579,23 +705,44 @@ def check_losses(conversations: list[Conversation], servers: Servers) -> LossChe
 # --- targets ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Setup:
+    """How a target's servers are started."""
+
+    profile: str
+    copies: int = 1  # gateways and action servers
+    rasa_servers: int = 1
+
+
+SETUPS = {
+    "local": Setup(LOCAL),
+    "local-2": Setup(LOCAL, rasa_servers=2),
+    "production": Setup(PRODUCTION, copies=2, rasa_servers=2),
+}
+
+
 @dataclass
 class Result:
     target: str
-    load: Load
+    phases: Phases
     memory: dict[str, dict[str, float]] | None = None
     loss: LossCheck | None = None
     load_average: float = 0.0
-    started_s: float = 0.0  # starting (and for the vanilla bot, training) its servers
+    started_s: float | None = None  # cold start to every server healthy (the vanilla bot: with training)
     training_s: float | None = None  # the vanilla bot's `rasa init` with its training
+    rasa_servers: int | None = None  # as far as known
 
     def figures(self) -> dict[str, Any]:
         return {
-            **self.load.figures(),
+            "one_user": self.phases.single.figures(),
+            "concurrent": self.phases.concurrent.figures(),
+            "cpu_s": self.phases.cpu_s,
+            "cpu_ms_per_message": self.phases.cpu_ms_per_message(),
             "peak_memory": self.memory,
             "loss_check": self.loss.figures() if self.loss else None,
             "load_average_1min_before": self.load_average,
             "servers_start_s": self.started_s,
+            "rasa_servers": self.rasa_servers,
         }
 
 
@@ -616,31 +763,39 @@ def _progress(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
 
 
+def _kind(name: str) -> str:
+    """gateway2 → gateway."""
+    return name.rstrip("0123456789")
+
+
 def measure_assistant(target: str, servers: Servers, settings: Settings) -> Result:
     load_average = os.getloadavg()[0]
-    _progress(f"{target}: {settings.customers} customers over {len(servers.gateway_urls)} gateway(s)")
-    load = asyncio.run(load_assistant(target, servers, settings))
-    memory = peak_memory(servers.processes.pids()) if servers.processes is not None else None
-    _progress(f"{target}: checking {len(load.conversations)} conversations for loss")
-    loss = check_losses(load.conversations, servers)
-    return Result(target, load, memory, loss, load_average)
+    _progress(f"{target}: customers over {len(servers.gateway_urls)} gateway(s)")
+    phases = asyncio.run(load_assistant(target, servers, settings))
+    pids = servers.pids
+    memory = peak_memory(pids) if pids else None
+    _progress(f"{target}: checking {len(phases.conversations)} conversations for loss")
+    loss = check_losses(phases.conversations, servers)
+    rasa_servers = sum(_kind(name) == "rasa" for name in pids) if pids else None
+    return Result(target, phases, memory, loss, load_average, rasa_servers=rasa_servers)
 
 
-def measure_profile(profile: str, workdir: Path, settings: Settings, model: Path) -> Result:
+def measure_profile(target: str, setup: Setup, workdir: Path, settings: Settings, model: Path) -> Result:
     processes = AssistantProcesses(
         workdir=workdir,
         model=model,
-        profile=profile,
-        copies=2 if profile == PRODUCTION else 1,
+        profile=setup.profile,
+        copies=setup.copies,
+        rasa_servers=setup.rasa_servers,
         gateway_environment=dict(RAISED_LIMITS),
     )
-    _progress(f"{profile}: starting its servers (logs in {workdir})")
+    _progress(f"{target}: starting its servers (logs in {workdir})")
     started = time.perf_counter()
     try:
         with _stdout_to_stderr():  # the case store's migration prints its revision
             processes.start()
         started_s = time.perf_counter() - started
-        result = measure_assistant(profile, Servers.of(processes), settings)
+        result = measure_assistant(target, Servers.of(processes), settings)
         result.started_s = started_s
         return result
     finally:
@@ -656,29 +811,126 @@ def measure_vanilla(workdir: Path, settings: Settings) -> Result:
         vanilla.start()
         started_s = time.perf_counter() - started
         load_average = os.getloadavg()[0]
-        _progress(f"vanilla: {settings.customers} customers over REST")
-        load = asyncio.run(load_vanilla(vanilla.base_url, settings))
-        memory = peak_memory({"rasa": vanilla.pid}) if vanilla.pid is not None else None
-        return Result(VANILLA, load, memory, None, load_average, started_s, vanilla.training_s)
+        pids = {"rasa": vanilla.pid} if vanilla.pid is not None else None
+        phases = asyncio.run(load_vanilla(vanilla.base_url, settings, pids))
+        memory = peak_memory(pids) if pids else None
+        return Result(VANILLA, phases, memory, None, load_average, started_s, vanilla.training_s, 1)
     finally:
         vanilla.stop()
         shutil.rmtree(vanilla.project, ignore_errors=True)  # its model; the logs stay
+
+
+# --- against the vanilla bot ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One figure of the comparison (ours ÷ the vanilla bot's, or one of ours as it is), with the
+    issue's bound on it if it sets one."""
+
+    key: str
+    label: str
+    value: float | None  # None: not measured, or no vanilla bot to divide by
+    bound: float | None = None
+    at_least: bool = False  # the bound is a floor, not a ceiling
+    ratio: bool = True  # printed as 1.12×
+    digits: int = 2
+
+    @property
+    def met(self) -> bool | None:
+        if self.value is None or self.bound is None:
+            return None
+        return self.value >= self.bound if self.at_least else self.value <= self.bound
+
+    def cell(self) -> str:
+        """E.g. `1.12× (≤1.5) ✓`; `-` without a value."""
+        if self.value is None:
+            return "-"
+        text = f"{self.value:.{self.digits}f}" + ("×" if self.ratio else "")
+        if self.bound is None:
+            return text
+        return f"{text} ({'≥' if self.at_least else '≤'}{self.bound:g}) {'✓' if self.met else '✗'}"
+
+    def figures(self) -> dict[str, Any]:
+        return {"value": self.value, "bound": self.bound, "at_least": self.at_least, "met": self.met}
+
+
+def _ratio(ours: float | None, theirs: float | None) -> float | None:
+    return ours / theirs if ours is not None and theirs else None
+
+
+def _total_cpu_ms(result: Result | None) -> float | None:
+    per_message = result.phases.cpu_ms_per_message() if result else None
+    return per_message[TOTAL] if per_message else None
+
+
+def _largest_rasa_mb(result: Result) -> float | None:
+    peaks = [peak["mb"] for name, peak in (result.memory or {}).items() if _kind(name) == "rasa"]
+    return max(peaks, default=None)
+
+
+def comparison(result: Result, vanilla: Result | None) -> list[Measure]:
+    """One of our targets against the vanilla bot of the same run (or None: ratios unknown)."""
+    one, many = result.phases.single.figures(), result.phases.concurrent.figures()
+    their_one = vanilla.phases.single.figures() if vanilla else {}
+    their_many = vanilla.phases.concurrent.figures() if vanilla else {}
+    users = result.phases.concurrent.users
+    throughput_bound = THROUGHPUT_BOUND_PER_RASA_SERVER * result.rasa_servers if result.rasa_servers else None
+    loss = result.loss
+    return [
+        Measure("p50_1_user", "p50 @1 user", _ratio(one["p50_ms"], their_one.get("p50_ms")), P50_BOUND),
+        Measure(
+            "p50_n_users",
+            f"p50 @{users} users",
+            _ratio(many["p50_ms"], their_many.get("p50_ms")),
+            P50_BOUND,
+        ),
+        Measure(
+            "throughput_n_users",
+            f"throughput @{users} users",
+            _ratio(many["messages_per_s"], their_many.get("messages_per_s")),
+            throughput_bound,
+            at_least=True,
+        ),
+        Measure("cpu_per_message", "CPU/msg", _ratio(_total_cpu_ms(result), _total_cpu_ms(vanilla))),
+        Measure(
+            "largest_rasa_rss_mb",
+            "largest rasa RSS, MB",
+            _largest_rasa_mb(result),
+            RASA_RSS_BOUND_MB,
+            ratio=False,
+            digits=0,
+        ),
+        Measure(
+            "servers_start_s", "servers' start, s", result.started_s, START_BOUND_S, ratio=False, digits=1
+        ),
+        Measure(
+            "lost",
+            "lost conv + tickets",
+            loss.lost_conversations + loss.lost_tickets if loss else None,
+            0,
+            ratio=False,
+            digits=0,
+        ),
+    ]
 
 
 # --- output -------------------------------------------------------------------------------------------
 
 
 HEADER = (
-    f"{'target':<12}{'transport':<11}{'conv done/started':>18}{'msgs':>6}{'conv/s':>8}{'msg/s':>8}"
-    f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'wall s':>8}"
+    f"{'target':<12}{'transport':<11}{'users':>6}{'conv done/started':>18}{'msgs':>6}{'conv/s':>8}"
+    f"{'msg/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'wall s':>8}"
 )
+LABEL_WIDTH = 22
+CELL_WIDTH = 17
 
 
 def table_row(target: str, figures: dict[str, Any]) -> str:
     conversations = f"{figures['conversations_completed']}/{figures['conversations_started']}"
     return (
-        f"{target:<12}{figures['transport']:<11}{conversations:>18}{figures['messages']:>6}"
-        f"{figures['conversations_per_s']:>8.2f}{figures['messages_per_s']:>8.2f}"
+        f"{target:<12}{figures['transport']:<11}{figures['users']:>6}{conversations:>18}"
+        f"{figures['messages']:>6}{figures['conversations_per_s']:>8.2f}{figures['messages_per_s']:>8.2f}"
         f"{figures['p50_ms']:>9.0f}{figures['p95_ms']:>9.0f}{figures['p99_ms']:>9.0f}"
         f"{figures['errors']:>8}{figures['wall_s']:>8.1f}"
     )
@@ -689,16 +941,102 @@ PROCESS_KINDS = ("gateway", "rasa", "actions", "sandbox")
 
 def _process_order(name: str) -> tuple[int, str]:
     """gateway, gateway2, rasa, rasa2, actions, actions2, sandbox."""
-    kind = name.rstrip("0123456789")
+    kind = _kind(name)
     return (PROCESS_KINDS.index(kind) if kind in PROCESS_KINDS else len(PROCESS_KINDS), name)
 
 
-def print_report(results: list[Result], settings: Settings, external: bool, training_s: float | None) -> None:
+def _line(label: str, cells: list[str]) -> str:
+    return f"{label:<{LABEL_WIDTH}}" + "".join(f"{cell:>{CELL_WIDTH}}" for cell in cells)
+
+
+def print_process_table(columns: dict[str, dict[str, str]]) -> None:
+    """One row per process (gateway, gateway2, rasa, ..., sandbox, then the total), one column per
+    target; `-` where a target has no such process."""
+    names = sorted(
+        {name for cells in columns.values() for name in cells if name != TOTAL}, key=_process_order
+    )
+    print(_line("process", list(columns)))
+    for name in [*names, TOTAL]:
+        print(_line(name, [cells.get(name, "-") for cells in columns.values()]))
+
+
+def print_comparison(comparisons: dict[str, list[Measure]], with_vanilla: bool) -> None:
+    if not comparisons:
+        return
+    print("\nAgainst the vanilla bot of this run: ratios are ours ÷ vanilla; in brackets the bound of")
+    print("issue 13 (for 2 cores), ✓ met, ✗ not" + ("" if with_vanilla else "; no vanilla bot in this run"))
+    print(_line("", list(comparisons)))
+    for measures in zip(*comparisons.values(), strict=True):
+        print(_line(measures[0].label, [measure.cell() for measure in measures]))
+
+
+def _unmeasured(result: Result) -> str:
+    if result.phases.cpu_s is None:
+        return NOT_STARTED
+    return "not measured (no message answered)"
+
+
+def print_cpu(results: list[Result], vanilla: Result | None) -> None:
+    users = max((r.phases.concurrent.users for r in results), default=0)
+    print(f"\nCPU per message, ms (utime+stime from /proc/PID/stat over the {users}-user phase, ÷ the")
+    print("messages answered in it; a server's child processes included; the total includes the sandbox)")
+    measured = {r.target: r.phases.cpu_ms_per_message() for r in results}
+    columns = {target: {n: f"{ms:.1f}" for n, ms in cpu.items()} for target, cpu in measured.items() if cpu}
+    if columns:
+        print_process_table(columns)
+        theirs = _total_cpu_ms(vanilla)
+        ratios = [_ratio(cpu[TOTAL], theirs) for cpu in measured.values() if cpu]
+        print(_line("total ÷ vanilla", ["-" if r is None else f"{r:.2f}×" for r in ratios]))
+    for result in results:
+        if not measured[result.target]:
+            print(f"{result.target}: CPU {_unmeasured(result)}")
+
+
+def print_memory(results: list[Result]) -> None:
+    print("\nPeak resident memory, MB (VmHWM from /proc after the load; children of a server included)")
+    columns = {}
+    for result in results:
+        if result.memory is None:
+            continue
+        cells = {}
+        for name, peak in result.memory.items():
+            several = f" ({peak['processes']:.0f} proc)" if peak["processes"] > 1 else ""
+            cells[name] = f"{peak['mb']:.0f}{several}"
+        cells[TOTAL] = f"{sum(peak['mb'] for peak in result.memory.values()):.0f}"
+        columns[result.target] = cells
+    if columns:
+        print_process_table(columns)
+    for result in results:
+        if result.memory is None:
+            print(f"{result.target}: memory {NOT_STARTED}")
+
+
+def print_losses(results: list[Result]) -> None:
+    print("\nLoss check, both phases (every message sent in the tracker store exactly once, by its client")
+    print("id; every ticket a conversation ended in in the case store, for its transaction and conversation)")
+    for result in results:
+        loss = result.loss
+        if loss is None:
+            continue
+        print(
+            f"{result.target:<12}{loss.line()} ({loss.messages} messages checked; {loss.tickets} "
+            f"conversation(s) ended in a ticket, on {len(loss.ticket_numbers)} distinct ticket(s): one "
+            f"active ticket per payment; {loss.unexpected_tickets} unexpected tickets)"
+        )
+        for problem in loss.problems[:10]:
+            print(f"   problem [{result.target}] {problem}")
+
+
+def print_report(
+    results: list[Result], comparisons: dict[str, list[Measure]], settings: Settings, external: bool
+) -> None:
+    vanilla = next((r for r in results if r.target == VANILLA), None)
     print("\nLoad benchmark: whole complaints over the gateway's websocket (/ws); vanilla: its happy path")
     print("over REST (POST /webhooks/rest/webhook); every server on loopback, every customer from 127.0.0.1")
     print(
-        f"{settings.customers} customers, at most {settings.concurrency} at once, none started after "
-        f"{settings.duration_limit:g} s, {settings.message_timeout:g} s per message; "
+        f"1 user: {settings.single_customers} customer(s) one at a time; then {settings.customers} "
+        f"customers, at most {settings.concurrency} at once; none started after "
+        f"{settings.duration_limit:g} s of a phase, {settings.message_timeout:g} s per message; "
         + ("warm-up conversations first (not counted)" if settings.warm_up else "no warm-up")
     )
     if external:
@@ -713,85 +1051,83 @@ def print_report(results: list[Result], settings: Settings, external: bool, trai
     print("latency: a message's frame to its ack (websocket), request to response (REST)\n")
     print(HEADER)
     for result in results:
-        print(table_row(result.target, result.load.figures()))
+        print(table_row(result.target, result.phases.single.figures()))
+        print(table_row(result.target, result.phases.concurrent.figures()))
     for result in results:
-        for sample in result.load.error_samples:
-            print(f"   error [{result.target}] {sample}")
+        for load in (result.phases.single, result.phases.concurrent):
+            for sample in load.error_samples:
+                print(f"   error [{result.target}, {load.users} user(s)] {sample}")
 
-    print("\nPeak resident memory, MB (VmHWM from /proc after the load; children of a server included)")
-    measured = [r for r in results if r.memory is not None]
-    if measured:
-        names = sorted({name for result in measured for name in result.memory or {}}, key=_process_order)
-        print(f"{'process':<12}" + "".join(f"{r.target:>12}" for r in measured))
-        for name in names:
-            cells = []
-            for result in measured:
-                peak = (result.memory or {}).get(name)
-                cell = "-" if peak is None else f"{peak['mb']:.0f}"
-                if peak is not None and peak["processes"] > 1:
-                    cell += f" ({peak['processes']:.0f} proc)"
-                cells.append(f"{cell:>12}")
-            print(f"{name:<12}" + "".join(cells))
-        totals = [sum(p["mb"] for p in (r.memory or {}).values()) for r in measured]
-        print(f"{'total':<12}" + "".join(f"{total:>12.0f}" for total in totals))
-    for result in results:
-        if result.memory is None:
-            print(f"{result.target}: memory not measured (servers not started by the benchmark)")
-
-    print("\nLoss check (every message sent in the tracker store exactly once, by its client id;")
-    print("every ticket a conversation ended in in the case store, for its transaction and conversation)")
-    for result in results:
-        loss = result.loss
-        if loss is None:
-            continue
-        print(
-            f"{result.target:<12}{loss.line()} ({loss.messages} messages checked; {loss.tickets} "
-            f"conversation(s) ended in a ticket, on {len(loss.ticket_numbers)} distinct ticket(s): one "
-            f"active ticket per payment; {loss.unexpected_tickets} unexpected tickets)"
-        )
-        for problem in loss.problems[:10]:
-            print(f"   problem [{result.target}] {problem}")
-    if training_s is not None:
-        print(f"\nvanilla bot: `rasa init` with its training took {training_s:.0f} s (not in the figures)")
-    starts = [f"{r.target} {r.started_s:.0f} s" for r in results if r.started_s and r.target != VANILLA]
-    if starts:
-        print("servers started in: " + ", ".join(starts))
+    print_comparison(comparisons, vanilla is not None)
+    print_cpu(results, vanilla)
+    print_memory(results)
+    print_losses(results)
+    if vanilla is not None and vanilla.training_s is not None:
+        training = f"{vanilla.training_s:.0f} s"
+        print(f"\nvanilla bot: `rasa init` with its training took {training} (not in the figures)")
 
 
 # --- main ---------------------------------------------------------------------------------------------
+
+
+def parse_pids(text: str) -> dict[str, int]:
+    """`gateway=123,rasa=456` → {"gateway": 123, "rasa": 456}."""
+    pids = {}
+    for item in text.split(","):
+        name, _, pid = item.partition("=")
+        if not name.strip() or not pid.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"not NAME=PID: {item!r}")
+        pids[name.strip()] = int(pid)
+    return pids
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--customers", type=int, help="simulated customers per target (20; smoke 2)")
-    parser.add_argument("--concurrency", type=int, help="customers talking at once (10; smoke 2)")
-    parser.add_argument("--duration-limit", type=float, default=300, help="seconds; no customer starts later")
+    parser.add_argument(
+        "--single-customers", type=int, help="customers of the 1-user phase, one at a time (6; smoke 1)"
+    )
+    parser.add_argument("--customers", type=int, help="customers of the N-user phase (120; smoke 2)")
+    parser.add_argument("--concurrency", type=int, help="N: customers talking at once (20; smoke 2)")
+    parser.add_argument(
+        "--duration-limit", type=float, default=300, help="seconds; no customer starts later in a phase"
+    )
     parser.add_argument("--message-timeout", type=float, default=60, help="seconds a message may take")
-    parser.add_argument("--profiles", help="comma-separated: local,production (smoke: local)")
+    parser.add_argument(
+        "--profiles", help=f"comma-separated, of {','.join(SETUPS)} (default all; smoke: local)"
+    )
     parser.add_argument(
         "--vanilla",
         action=argparse.BooleanOptionalAction,
         help="the vanilla `rasa init` bot (default: not in smoke)",
     )
     parser.add_argument(
-        "--smoke", action="store_true", help="2 customers, 2 at once, no vanilla bot, no warm-up"
+        "--smoke",
+        action="store_true",
+        help="1 customer, then 2 at once; local only, no vanilla bot, no warm-up",
     )
     parser.add_argument("--json", type=Path, help="write the figures there")
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "current.tar.gz")
-    running = parser.add_argument_group("running servers (instead of starting them; memory is not measured)")
+    running = parser.add_argument_group("running servers (instead of starting them)")
     running.add_argument("--gateway-url", help="gateway(s), comma-separated; customers go round robin")
     running.add_argument("--sandbox-url", help="the sandbox merchant API")
     running.add_argument("--sandbox-key", help="its X-API-Key")
     running.add_argument("--case-store-url", help="the case store's database URL")
     running.add_argument("--rasa-url", help="a rasa server (its tracker API, for the loss check)")
     running.add_argument("--token", help="the rasa server's auth token")
+    running.add_argument(
+        "--pids",
+        type=parse_pids,
+        help="their process ids on this machine, e.g. gateway=PID,rasa=PID,actions=PID,sandbox=PID "
+        "(then CPU time and memory are measured)",
+    )
     args = parser.parse_args(argv)
 
     settings = Settings(
-        customers=args.customers or (2 if args.smoke else 20),
-        concurrency=args.concurrency or (2 if args.smoke else 10),
+        single_customers=args.single_customers or (1 if args.smoke else 6),
+        customers=args.customers or (2 if args.smoke else 120),
+        concurrency=args.concurrency or (2 if args.smoke else 20),
         duration_limit=args.duration_limit,
         message_timeout=args.message_timeout,
         warm_up=not args.smoke,
@@ -805,23 +1141,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             parser.error(f"--gateway-url needs {', '.join(missing)} too")
         if args.profiles:
             parser.error("--profiles starts servers; it does not go with --gateway-url")
-        profiles: list[str] = []
+        targets: list[str] = []
     else:
-        profiles = [
-            p.strip() for p in (args.profiles or (LOCAL if args.smoke else "local,production")).split(",")
-        ]
-        unknown = [p for p in profiles if p not in (LOCAL, PRODUCTION)]
+        if args.pids:
+            parser.error("--pids names running servers; it goes with --gateway-url")
+        chosen = args.profiles or (LOCAL if args.smoke else ",".join(SETUPS))
+        targets = [target.strip() for target in chosen.split(",")]
+        unknown = [t for t in targets if t not in SETUPS]
         if unknown:
-            parser.error(f"unknown profile(s): {', '.join(unknown)}")
+            parser.error(f"unknown profile(s): {', '.join(unknown)}; known: {', '.join(SETUPS)}")
 
     scratch = Path(tempfile.mkdtemp(prefix="load-bench-"))
     results: list[Result] = []
-    training_s = None
     if with_vanilla:
         # Trained and measured first, before any of the assistant's servers run.
-        vanilla = measure_vanilla(scratch / "vanilla", settings)
-        training_s = vanilla.training_s
-        results.append(vanilla)
+        results.append(measure_vanilla(scratch / VANILLA, settings))
     if external:
         servers = Servers(
             gateway_urls=[url.strip().rstrip("/") for url in args.gateway_url.split(",")],
@@ -830,17 +1164,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             case_store_url=args.case_store_url,
             rasa_url=args.rasa_url,
             token=args.token,
+            pids=args.pids,
         )
         results.append(measure_assistant(EXTERNAL, servers, settings))
-    for profile in profiles:
-        results.append(measure_profile(profile, scratch / profile, settings, args.model))
+    for target in targets:
+        results.append(measure_profile(target, SETUPS[target], scratch / target, settings, args.model))
     # The assistant's rows first, then the vanilla bot's.
     results.sort(key=lambda r: r.target == VANILLA)
+    vanilla = next((r for r in results if r.target == VANILLA), None)
+    comparisons = {r.target: comparison(r, vanilla) for r in results if r is not vanilla}
 
-    print_report(results, settings, external, training_s)
+    print_report(results, comparisons, settings, external)
     print(f"logs and scratch files: {scratch}")
     summary: dict[str, Any] = {
         "settings": {
+            "single_customers": settings.single_customers,
             "customers": settings.customers,
             "concurrency": settings.concurrency,
             "duration_limit_s": settings.duration_limit,
@@ -850,7 +1188,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "cores": os.cpu_count(),
         },
         "targets": {result.target: result.figures() for result in results},
-        "vanilla_training_s": training_s,
+        "ratios": {
+            target: {measure.key: measure.figures() for measure in measures}
+            for target, measures in comparisons.items()
+        },
+        "vanilla_training_s": vanilla.training_s if vanilla else None,
     }
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

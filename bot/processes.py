@@ -1,8 +1,9 @@
 """Starts the gateway, rasa server, action server and sandbox as child processes (tests, benchmarks).
 
-In the local profile: one of each, with SQLite files in a work directory. In the production profile:
-`copies` gateways, rasa servers and action servers, on a PostgreSQL database and a Redis key prefix
-of their own (ProductionStores), dropped again by `stop`.
+In the local profile: one gateway, `rasa_servers` rasa servers (one unless asked) sharing one action
+server, with SQLite files in a work directory. In the production profile: `copies` gateways, rasa
+servers and action servers, on a PostgreSQL database and a Redis key prefix of their own
+(ProductionStores), dropped again by `stop`.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ class AssistantProcesses:
     profile: str = LOCAL
     # How many gateways, rasa servers and action servers (the production profile runs two).
     copies: int = 1
+    # How many rasa servers, when not `copies` (the local profile may run several behind its gateway).
+    rasa_servers: int = 0
     # Overrides for the gateway's settings (GATEWAY_* variables), e.g. its rate limits.
     gateway_environment: dict[str, str] = field(default_factory=dict)
     stores: ProductionStores | None = None
@@ -127,7 +130,8 @@ class AssistantProcesses:
     _children: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.rasa_ports = self.rasa_ports or _free_ports(self.copies)
+        self.rasa_servers = self.rasa_servers or self.copies
+        self.rasa_ports = self.rasa_ports or _free_ports(self.rasa_servers)
         self.action_ports = self.action_ports or _free_ports(self.copies)
         self.gateway_ports = self.gateway_ports or _free_ports(self.copies)
         if self.profile == PRODUCTION and self.stores is None:
@@ -272,6 +276,7 @@ class AssistantProcesses:
         for index in range(self.copies):
             self.start_actions(index, wait=False)
             self.start_gateway(index, wait=False)
+        for index in range(self.rasa_servers):
             self._spawn_rasa(index)
         self._wait_until_ready(timeout)
 
@@ -316,8 +321,10 @@ class AssistantProcesses:
         server = ["run", "--model", str(self.model), "--enable-api", "--auth-token", self.token]
         network = ["--interface", "127.0.0.1", "--port", str(self.rasa_ports[index])]
         config = ["--credentials", "credentials.yml", "--endpoints", self.endpoints_file]
-        # Each rasa server has an action server of its own (beside it, on a machine of several).
-        action_server = f"http://127.0.0.1:{self.action_ports[index]}/webhook"
+        # Each rasa server has an action server of its own (beside it, on a machine of several), or
+        # they share the one there is.
+        action_port = self.action_ports[min(index, len(self.action_ports) - 1)]
+        action_server = f"http://127.0.0.1:{action_port}/webhook"
         self._spawn(
             self._name("rasa", index),
             [sys.executable, "-m", "rasa", *server, *network, *config],
@@ -338,9 +345,10 @@ class AssistantProcesses:
     def _health_urls(self) -> list[str]:
         running = set(self._children)
         urls = [f"{self.sandbox_url}/health"]
-        for index in range(self.copies):
+        for index in range(self.rasa_servers):
             if self._name("rasa", index) in running:
                 urls.append(f"{self.rasa_urls[index]}/status?token={self.token}")
+        for index in range(self.copies):
             if self._name("actions", index) in running:
                 urls.append(f"http://127.0.0.1:{self.action_ports[index]}/health")
             if self._name("gateway", index) in running:

@@ -22,6 +22,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timezone
 from functools import wraps
 from typing import Any
@@ -143,9 +144,17 @@ def _held_by(store: EscalationStore, login: str) -> list[Escalation]:
 class SupportService:
     """Everything the console's requests and sockets share in one gateway process."""
 
-    def __init__(self, settings: GatewaySettings, hub: LiveHub) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        hub: LiveHub,
+        conversation_turn: Callable[[str], AbstractAsyncContextManager[None]],
+    ) -> None:
         self.settings = settings
         self.hub = hub
+        # The customer's messages and the agent's writes into one conversation take turns, so that
+        # two rasa servers never change its tracker at once (the local profile has no shared lock).
+        self._turn = conversation_turn
         self.agents = AgentDirectory(settings.case_store_url)
         self.escalations = EscalationStore(settings.case_store_url)
         self.cases = CaseStore(settings.case_store_url)
@@ -204,18 +213,20 @@ class SupportService:
     async def say_to_customer(self, escalation: Escalation, agent: Agent, typed: str) -> str:
         """The agent's message: redacted, into the tracker, to the customer's open sockets."""
         said = redact(typed).text
-        await self.tracker.append(
-            escalation.conversation_id,
-            {"event": "bot", "text": said, "metadata": {"agent": agent.display_name, "from": "agent"}},
-        )
+        async with self._turn(escalation.conversation_id):
+            await self.tracker.append(
+                escalation.conversation_id,
+                {"event": "bot", "text": said, "metadata": {"agent": agent.display_name, "from": "agent"}},
+            )
         frame = {"type": "agent", "text": said, "name": agent.display_name}
         await self.hub.publish(customer_channel(escalation.conversation_id), frame)
         return said
 
     async def back_to_bot(self, escalation: Escalation) -> str:
         """Resume the bot, which closes politely in the customer's language."""
-        await self.tracker.append(escalation.conversation_id, {"event": "resume"})
-        said = await self.tracker.execute(escalation.conversation_id, BACK_TO_BOT_ACTION)
+        async with self._turn(escalation.conversation_id):
+            await self.tracker.append(escalation.conversation_id, {"event": "resume"})
+            said = await self.tracker.execute(escalation.conversation_id, BACK_TO_BOT_ACTION)
         for item in filter(None, map(bot_item, said)):
             await self.hub.publish(customer_channel(escalation.conversation_id), item)
         closing = "\n".join(item["text"] for item in filter(None, map(bot_item, said)) if "text" in item)
@@ -260,7 +271,7 @@ def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedStat
 
     @app.after_server_start
     async def start_support(app: Sanic, _loop: object) -> None:
-        app.ctx.support = SupportService(settings, app.ctx.chat.hub)
+        app.ctx.support = SupportService(settings, app.ctx.chat.hub, app.ctx.chat.conversation)
         app.ctx.support.start()
 
     @app.before_server_stop
