@@ -97,6 +97,9 @@ class Reply:
     events: list[EventType] = field(default_factory=list)
 
     def set(self, slot: str, value: Any) -> None:
+        current = self.tracker.get_slot(slot)
+        if type(current) is type(value) and current == value:
+            return  # an event that changes nothing costs the rasa server and the tracker store
         self.events.append(SlotSet(slot, value))
         self.tracker.slots[slot] = value
 

@@ -16,8 +16,9 @@ TERMINAL = {"kind": "terminal", "merchant_id": "898290054990001", "merchant_name
             "terminal_id": "10293847"}  # fmt: skip
 
 
-def _slots(events: list[dict]) -> dict:
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+def _slots(events: list[dict], before: dict | None = None) -> dict:
+    """The slots after the action: those it had (`before`), changed by the events it returned."""
+    return {**(before or {}), **{e["name"]: e["value"] for e in events if e["event"] == "slot"}}
 
 
 def _asking(question: str, **slots: object) -> dict:
@@ -50,15 +51,17 @@ async def test_english_message_switches_language(domain, dispatcher) -> None:
 
 
 async def test_a_chinese_shop_name_in_an_english_sentence_keeps_english(domain, dispatcher) -> None:
-    tracker = make_tracker(domain, "I paid at 罗森 下午四点 and it said 失败", slots={"language": "en"})
-    slots = _slots(await TakeTurn().run(dispatcher, tracker, domain))
+    before = {"language": "en"}
+    tracker = make_tracker(domain, "I paid at 罗森 下午四点 and it said 失败", slots=before)
+    slots = _slots(await TakeTurn().run(dispatcher, tracker, domain), before)
     assert slots["language"] == "en"
     assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in text[:8]) for text in _texts(dispatcher))
 
 
 async def test_bare_number_keeps_language_and_answers_the_question(domain, dispatcher) -> None:
-    tracker = make_tracker(domain, "128", slots=_asking("amount", language="en"))
-    slots = _slots(await TakeTurn().run(dispatcher, tracker, domain))
+    before = _asking("amount", language="en")
+    tracker = make_tracker(domain, "128", slots=before)
+    slots = _slots(await TakeTurn().run(dispatcher, tracker, domain), before)
     assert slots["language"] == "en"
     assert slots["amount"] == "128.00"
 
@@ -70,8 +73,9 @@ async def test_language_picked_in_the_widget_outranks_the_conversation_so_far(do
 
 
 async def test_browser_language_is_only_a_guess_after_the_user_has_written(domain, dispatcher) -> None:
-    tracker = make_tracker(domain, "128", slots={"language": "zh"}, metadata={"language": "en"})
-    assert _slots(await TakeTurn().run(dispatcher, tracker, domain))["language"] == "zh"
+    before = {"language": "zh"}
+    tracker = make_tracker(domain, "128", slots=before, metadata={"language": "en"})
+    assert _slots(await TakeTurn().run(dispatcher, tracker, domain), before)["language"] == "zh"
 
 
 async def test_zero_amount_is_refused_with_the_reason_and_asked_again(domain, dispatcher) -> None:
@@ -190,3 +194,9 @@ async def test_without_a_verified_code_it_is_an_ordinary_greeting(domain) -> Non
 def test_a_counter_code_with_broken_facts_only_fills_the_terminal() -> None:
     qr = {**TERMINAL, "kind": "counter", "amount": "-3", "transaction_time": "yesterday"}
     assert set(qr_fact_slots(qr, SHANGHAI)) == {"terminal_id", "merchant_name"}
+
+
+async def test_a_slot_that_keeps_its_value_is_not_set_again(domain, dispatcher) -> None:
+    tracker = make_tracker(domain, "128", slots=_asking("amount", language="en", timezone="Asia/Shanghai"))
+    events = await TakeTurn().run(dispatcher, tracker, domain)
+    assert [e["name"] for e in events if e["event"] == "slot"] == ["amount", "dialogue"]
