@@ -10,9 +10,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 
 import bot.nlu  # noqa: F401  (what the rasa server imports: it installs the check)
-from bot.action_responses import validate_action_result
+from bot.action_responses import events_by_kind, validate_action_result
 
 EVENT_NAMES = ["slot", "bot", "action", "user", "followup", "reset_slots", "restart", "session_started",
                "active_loop", "pause", "resume", "reminder", "cancel_reminder", "nope", ""]  # fmt: skip
@@ -94,3 +108,28 @@ def test_accepts_and_rejects_what_rasa_does_with_the_same_error(result: dict[str
 )
 def test_known_good_and_bad_responses(result: dict[str, Any]) -> None:
     assert (rasas_own_check(result) is None) == (installed_check(result) is None)
+
+
+# Every kind of event an action may return, as Rasa writes it.
+REAL_EVENTS = [
+    SlotSet("amount", "12.80"),
+    SlotSet("dialogue", {"pending_question": "amount", "asked": {"amount": 1}}),
+    BotUttered("您好", {"buttons": [{"title": "是", "payload": "/affirm"}], "custom": {"type": "x"}}),
+    ActionExecuted("action_listen"),
+    UserUttered("hi", {"name": "greet", "confidence": 0.9}),
+    FollowupAction("action_turn"),
+    AllSlotsReset(),
+    Restarted(),
+    SessionStarted(),
+    ConversationPaused(),
+    ConversationResumed(),
+    ActiveLoop(None),
+]
+
+
+@pytest.mark.parametrize("event", REAL_EVENTS, ids=lambda event: event.type_name)
+def test_a_valid_event_is_accepted_without_trying_every_kind(event: Event) -> None:
+    result = {"events": [event.as_dict()], "responses": [{"text": "ok"}]}
+    assert rasas_own_check(result) is None
+    shortcut = events_by_kind()
+    assert shortcut is not None and shortcut.accepts(result)
