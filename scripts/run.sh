@@ -22,11 +22,20 @@ if [ "$ASSISTANT_PROFILE" = production ]; then
   log "production profile: gateways :${GATEWAY_PORTS[*]}, rasa servers :$RASA_PORT,$((RASA_PORT + 1)), action servers :$ACTION_PORT,$((ACTION_PORT + 1)); PostgreSQL and Redis"
 else
   PROCFILE=Procfile
-  PROCESSES=(rasa actions sandbox retry gateway webhooks)
-  HEALTH=("http://127.0.0.1:$RASA_PORT/status?token=$RASA_TOKEN" "http://127.0.0.1:$ACTION_PORT/health"
-          "http://127.0.0.1:$SANDBOX_PORT/health")
+  case "$RASA_SERVERS" in
+    1|2|3|4) ;;
+    *) echo "RASA_SERVERS must be 1 to 4 (the Procfile's rasa, rasa2, rasa3, rasa4), not '$RASA_SERVERS'" >&2; exit 2 ;;
+  esac
+  PROCESSES=(actions sandbox retry gateway webhooks)
+  HEALTH=("http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$SANDBOX_PORT/health")
+  RASA_PORTS=()
+  for ((i = 0; i < RASA_SERVERS; i++)); do
+    if [ "$i" = 0 ]; then PROCESSES+=(rasa); else PROCESSES+=("rasa$((i + 1))"); fi
+    RASA_PORTS+=("$((RASA_PORT + i))")
+    HEALTH+=("http://127.0.0.1:$((RASA_PORT + i))/status?token=$RASA_TOKEN")
+  done
   GATEWAY_PORTS=("$GATEWAY_PORT")
-  log "starting gateway (:$GATEWAY_PORT), rasa server (:$RASA_PORT), action server (:$ACTION_PORT), sandbox merchant API (:$SANDBOX_PORT)"
+  log "starting gateway (:$GATEWAY_PORT), $RASA_SERVERS rasa server(s) (:${RASA_PORTS[*]}), action server (:$ACTION_PORT), sandbox merchant API (:$SANDBOX_PORT)"
 fi
 # Where a browser reaches the gateway: a wildcard bind is reached on loopback here, and on the LAN address from a phone.
 case "$GATEWAY_HOST" in
