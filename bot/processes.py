@@ -222,6 +222,9 @@ class AssistantProcesses:
             TRACKER_STORE_DB=str(self.tracker_db),
             SANIC_HOST="127.0.0.1",
             TF_CPP_MIN_LOG_LEVEL="2",
+            # As scripts/defaults.env: one TensorFlow thread per rasa server.
+            TF_INTER_OP_PARALLELISM_THREADS="1",
+            TF_INTRA_OP_PARALLELISM_THREADS="1",
             RASA_TELEMETRY_ENABLED="false",
             SANDBOX_PORT=str(self.sandbox_port),
             SANDBOX_DB=f"sqlite:///{self.workdir / 'sandbox.db'}",

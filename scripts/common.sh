@@ -108,7 +108,8 @@ ensure_model() {
   fi
   log "training the model (data/, config.yml or domain.yml changed)"
   local started=$SECONDS
-  rasa train --quiet --fixed-model-name "$(basename "$MODEL_PATH" .tar.gz)" --out "$(dirname "$MODEL_PATH")"
+  # Training uses every core (the servers' one-thread setting is for serving).
+  env -u TF_INTER_OP_PARALLELISM_THREADS -u TF_INTRA_OP_PARALLELISM_THREADS rasa train --quiet --fixed-model-name "$(basename "$MODEL_PATH" .tar.gz)" --out "$(dirname "$MODEL_PATH")"
   echo $((SECONDS - started)) > models/.train-seconds
   echo "$want" > models/.fingerprint
 }
