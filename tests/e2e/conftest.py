@@ -55,7 +55,8 @@ def sandbox_transaction(assistant: Client, transaction_id: str) -> dict[str, Any
 
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    """Every server, in the profile ASSISTANT_PROFILE names: the local one (one of each, SQLite), or
+    """Every server, in the profile ASSISTANT_PROFILE names: the local one as scripts/run.sh starts it
+    on 2 cores (a gateway, two rasa servers sharing one SQLite tracker store, an action server), or
     production (two gateways, rasa servers and action servers on PostgreSQL and Redis)."""
     chosen = profile()
     copies = 2 if chosen == PRODUCTION else 1
@@ -66,6 +67,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
         workdir=tmp_path_factory.mktemp("assistant"),
         profile=chosen,
         copies=copies,
+        rasa_servers=2,
         gateway_environment=limits,
     )
     processes.start()
