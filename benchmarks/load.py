@@ -44,7 +44,8 @@ What it prints, in order:
   "largest rasa RSS, MB" is the peak memory of our biggest rasa server. "servers' start, s" is from
   a cold start until every server answers its health check. "lost" counts conversations and tickets
   the loss check found lost. Each cell also gives the bound from issue 13 in brackets, with ✓ if
-  the figure meets it and ✗ if not: p50 ≤ 1.5×; throughput ≥ 0.8× for each rasa server; RSS ≤ 1536
+  the figure meets it and ✗ if not: p50 ≤ 1.5×; throughput ≥ 0.8× for each rasa server of the default
+  profile (the production profile, twice the processes on the same cores, has none); RSS ≤ 1536
   MB (1.5 GB); start ≤ 45 s; nothing lost. Those bounds are meant for a 2-core machine, and nothing
   fails on them. Without the vanilla bot (--smoke, --no-vanilla), the ratio cells show `-`.
 - CPU per message, in ms. This is each server process's utime+stime from /proc/PID/stat, counting
@@ -875,7 +876,13 @@ def comparison(result: Result, vanilla: Result | None) -> list[Measure]:
     their_one = vanilla.phases.single.figures() if vanilla else {}
     their_many = vanilla.phases.concurrent.figures() if vanilla else {}
     users = result.phases.concurrent.users
-    throughput_bound = THROUGHPUT_BOUND_PER_RASA_SERVER * result.rasa_servers if result.rasa_servers else None
+    # The bound is the default profile's: on one machine the production profile runs twice the
+    # processes for the same cores (it is meant to spread over machines), and is measured unbound.
+    throughput_bound = (
+        THROUGHPUT_BOUND_PER_RASA_SERVER * result.rasa_servers
+        if result.rasa_servers and result.target != PRODUCTION
+        else None
+    )
     loss = result.loss
     return [
         Measure("p50_1_user", "p50 @1 user", _ratio(one["p50_ms"], their_one.get("p50_ms")), P50_BOUND),
