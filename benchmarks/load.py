@@ -2,8 +2,10 @@
 bounded in count and duration, on loopback only, beside a vanilla `rasa init` bot trained and served
 in the same run. The targets:
 
-    local        the embedded default profile: one gateway, rasa server and action server, SQLite
-    local-2      the same with two rasa servers behind the gateway, sharing its action server
+    local        the embedded default profile with one rasa server: one gateway, rasa server and
+                 action server, SQLite
+    local-2      the same with two rasa servers behind the gateway, sharing its action server (the
+                 default profile as scripts/run.sh starts it on 2 cores)
     production   two gateways, rasa servers and action servers, on PostgreSQL and Redis
     vanilla      the moodbot of `rasa init`, over REST (trained once, first)
 
