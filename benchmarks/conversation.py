@@ -41,7 +41,7 @@ import httpx
 
 from benchmarks.nlu import percentile
 from bot.config import PROJECT_ROOT
-from bot.processes import AssistantProcesses, free_port
+from devtools.processes import AssistantProcesses, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEBHOOK = "/webhooks/rest/webhook"

@@ -109,8 +109,8 @@ from benchmarks.procfs import status_kb
 from bot.case_store import CaseStore
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.config import PROJECT_ROOT
-from bot.processes import AssistantProcesses
 from bot.profile import LOCAL, PRODUCTION
+from devtools.processes import AssistantProcesses
 
 # Customer i complains about ROTATION[i % len(ROTATION)]: every transaction in both languages; three
 # of them end in a ticket each (two refunds and an escalation), and the first customer's conversation

@@ -39,7 +39,7 @@ import httpx
 
 from benchmarks.conversation import complaint_script, converse, fetch_transactions
 from bot.config import PROJECT_ROOT
-from bot.processes import AssistantProcesses
+from devtools.processes import AssistantProcesses
 
 PROFILED = ("rasa", "actions")
 

@@ -37,8 +37,8 @@ import httpx
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.processes import AssistantProcesses
-from bot.sandbox.database import CONTRACT_HEADER
+from devtools.processes import AssistantProcesses
+from devtools.sandbox.database import CONTRACT_HEADER
 from tests.clock import MovableClock
 
 SCENARIOS = PROJECT_ROOT / "tests" / "blind" / "scenarios"

@@ -27,7 +27,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from benchmarks.chromium import launch
 from benchmarks.nlu import percentile
-from bot.processes import AssistantProcesses
+from devtools.processes import AssistantProcesses
 
 ASSETS = ("widget.js", "widget.css")
 SLOW_PHONE = {"cpu": 4, "latency_ms": 150, "bytes_per_second": 1_600_000 // 8}

@@ -60,7 +60,7 @@ for _ in $(seq 1 180); do
     Widget on a demo shop:  http://$OPEN_HOST:$GATEWAY_PORT/demo
     Profile:                $ASSISTANT_PROFILE$([ ${#GATEWAY_PORTS[@]} -gt 1 ] && echo " (gateways on ports ${GATEWAY_PORTS[*]}: put a load balancer in front)")
 
-    Chat in this terminal:  .venv/bin/python -m bot.chat_cli        (another terminal)
+    Chat in this terminal:  .venv/bin/python -m devtools.chat_cli        (another terminal)
     REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
     Rasa HTTP API:          http://127.0.0.1:$RASA_PORT/conversations/<id>/tracker?token=\$RASA_TOKEN
     Sandbox merchant API:   http://127.0.0.1:$SANDBOX_PORT  (X-API-Key: \$SANDBOX_API_KEY)

@@ -43,7 +43,7 @@ FAKED_MOMENT=2026-11-30T00:05:00+08:00
 log "pytest: the production profile (PostgreSQL $TEST_POSTGRES_URL, Redis $TEST_REDIS_URL; two of each process), its clock faked to $FAKED_MOMENT"
 # One clear line, naming the variable to set, if PostgreSQL or Redis is missing.
 python -c 'import sys
-from bot.processes import ProductionStores
+from devtools.processes import ProductionStores
 try:
     ProductionStores(sys.argv[1], sys.argv[2]).check_reachable()
 except RuntimeError as missing:

@@ -23,9 +23,9 @@ from bot.dialogue.state import CaseState
 from bot.handoff import HandoffService
 from bot.lookup import LookupService
 from bot.merchant_api import MerchantAPI
-from bot.processes import free_port
 from bot.support_hours import SupportHours
 from bot.timelines import load_table
+from devtools.processes import free_port
 from tests.actions.conftest import make_tracker
 from tests.bot.case_store import conftest as case_store_fixtures
 from tests.bot.case_store import connection_killer

@@ -17,7 +17,7 @@ import redis
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.lock_store import AtomicRedisLockStore
-from bot.processes import TEST_REDIS_URL
+from devtools.processes import TEST_REDIS_URL
 
 
 @pytest.fixture

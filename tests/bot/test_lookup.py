@@ -25,7 +25,7 @@ from bot.merchant_api import MerchantAPI, Transaction
 from bot.timelines import TimelineTable, china_date, expected_by, load_table, quote
 from tests.bot.case_store import conftest as case_store_fixtures
 from tests.bot.case_store.support import SHANGHAI, count
-from tests.bot.sandbox.server import SandboxServer
+from tests.devtools.sandbox.server import SandboxServer
 
 # The case store's fixtures: a migrated database per test, on SQLite and on PostgreSQL (skipped, with
 # the reason, when no server answers).

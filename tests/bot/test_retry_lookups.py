@@ -20,7 +20,7 @@ from bot.lookup import CaseResult
 from bot.merchant_api import MerchantAPI, Transaction
 from bot.retry_lookups import describe
 from tests.bot.case_store.support import SHANGHAI
-from tests.bot.sandbox.server import SandboxServer
+from tests.devtools.sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="module")

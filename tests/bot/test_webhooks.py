@@ -27,7 +27,6 @@ from bot.case_store import CaseStore, upgrade
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.processes import free_port
 from bot.webhooks import (
     DEFAULT_SECRET,
     Backoff,
@@ -37,6 +36,7 @@ from bot.webhooks import (
     sign,
     verify_signature,
 )
+from devtools.processes import free_port
 from tests.bot.case_store.support import SHANGHAI, Clock, refund_draft
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 from benchmarks.chromium import chromium_path, launch
 from bot.case_store.merchants import MerchantDirectory
-from bot.processes import AssistantProcesses
 from bot.profile import PRODUCTION, profile
+from devtools.processes import AssistantProcesses
 
 
 class Client:

@@ -18,7 +18,7 @@ import httpx
 import websockets
 
 from bot.config import PROJECT_ROOT
-from bot.processes import AssistantProcesses, free_port
+from devtools.processes import AssistantProcesses, free_port
 
 
 class ChatSocket:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import websockets
 
-from bot.processes import free_port
+from devtools.processes import free_port
 from tests.e2e.conftest import Client
 from tests.e2e.gateway_client import ChatSocket, bot_texts, extra_gateway
 

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.case_store import CaseStore, upgrade
-from bot.processes import TEST_POSTGRES_URL
+from devtools.processes import TEST_POSTGRES_URL
 from tests.bot.case_store.support import SHANGHAI, Clock
 
 # The same server the production profile's tests use (TEST_POSTGRES_URL; these machines run one).

@@ -33,9 +33,9 @@ from bot.escalation_summary import HandoffFacts
 from bot.handoff import HandoffService
 from bot.lookup import Complaint, LookupService
 from bot.merchant_api import MerchantAPI
-from bot.processes import free_port
 from bot.support_hours import SupportHours
 from bot.timelines import load_table
+from devtools.processes import free_port
 from tests.bot.case_store import connection_killer
 from tests.bot.case_store.conftest import PG_ADMIN_URL
 from tests.bot.case_store.connection_killer import (

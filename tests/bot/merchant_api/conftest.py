@@ -10,7 +10,7 @@ import pytest
 
 from bot.merchant_api import MerchantAPI
 from tests.bot.merchant_api.spec import OpenAPISpec, RecordingTransport
-from tests.bot.sandbox.server import SandboxServer
+from tests.devtools.sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="session")

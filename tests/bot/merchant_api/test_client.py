@@ -19,7 +19,7 @@ from bot.merchant_api import (
     SearchQuery,
     Transaction,
 )
-from bot.processes import free_port
+from devtools.processes import free_port
 
 MINUTES = timedelta(minutes=1)
 

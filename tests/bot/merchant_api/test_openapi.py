@@ -8,7 +8,7 @@ import httpx
 import jsonschema
 import pytest
 
-from bot.sandbox import Faults, create_app
+from devtools.sandbox import Faults, create_app
 from tests.bot.merchant_api.spec import OpenAPISpec, SpecViolation, to_json_schema
 
 

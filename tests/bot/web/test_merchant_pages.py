@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, text
 
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
-from bot.processes import free_port
 from bot.web.staff_auth import SESSION_COOKIE
+from devtools.processes import free_port
 
 SECRET = "merchant-pages-test-secret"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

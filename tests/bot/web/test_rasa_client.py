@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from bot.processes import free_port
 from bot.web.rasa_client import RasaClient, RasaUnavailable
+from devtools.processes import free_port
 
 
 class FakeRasa(ThreadingHTTPServer):

@@ -13,12 +13,12 @@ from typing import Any
 import httpx
 
 from bot.config import PROJECT_ROOT
-from bot.processes import free_port
+from devtools.processes import free_port
 
 
 @dataclass
 class SandboxServer:
-    """`python -m bot.sandbox` with its own database file, environment and log."""
+    """`python -m devtools.sandbox` with its own database file, environment and log."""
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -42,7 +42,7 @@ class SandboxServer:
         database = f"sqlite:///{self.workdir / 'sandbox.db'}"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.sandbox", "--port", str(self.port), "--db", database],
+                [sys.executable, "-m", "devtools.sandbox", "--port", str(self.port), "--db", database],
                 cwd=PROJECT_ROOT,
                 env=env,
                 stdout=log,

@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.sandbox import Faults, create_app
-from bot.sandbox.__main__ import main
-from bot.sandbox.app import _loopback, get_faults
+from devtools.sandbox import Faults, create_app
+from devtools.sandbox.__main__ import main
+from devtools.sandbox.app import _loopback, get_faults
 from tests.bot.merchant_api.spec import OpenAPISpec
-from tests.bot.sandbox.conftest import spec_checked_client
-from tests.bot.sandbox.server import SandboxServer
+from tests.devtools.sandbox.conftest import spec_checked_client
+from tests.devtools.sandbox.server import SandboxServer
 
 CONTRACT_LINE = (
     "transaction_id,merchant_id,merchant_name,terminal_id,card_last4,card_type,network,amount,currency,"
@@ -326,7 +326,7 @@ def test_a_bad_transactions_file_stops_the_start(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("id,amount\n1,2\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "bot.sandbox", "--port", "1", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
+        [sys.executable, "-m", "devtools.sandbox", "--port", "1", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
         cwd=PROJECT_ROOT,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "SANDBOX_TRANSACTIONS": str(bad)},
         capture_output=True,

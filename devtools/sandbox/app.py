@@ -22,7 +22,7 @@ from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, empty, json
 
 from bot.merchant_api.models import SearchQuery, parse_amount, parse_datetime
-from bot.sandbox.database import (
+from devtools.sandbox.database import (
     SEED_CSV,
     AmountTooLarge,
     NoSuchTransaction,
@@ -33,7 +33,7 @@ from bot.sandbox.database import (
     read_transactions,
     shift_to_now,
 )
-from bot.sandbox.faults import Faults
+from devtools.sandbox.faults import Faults
 
 logger = logging.getLogger(__name__)
 

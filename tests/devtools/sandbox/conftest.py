@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.bot.merchant_api.spec import OpenAPISpec
-from tests.bot.sandbox.server import SandboxServer
+from tests.devtools.sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="session")

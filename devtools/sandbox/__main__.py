@@ -1,4 +1,4 @@
-"""Run the sandbox merchant API on loopback: `python -m bot.sandbox [--port] [--db] [--transactions]`.
+"""Run the sandbox merchant API on loopback: `python -m devtools.sandbox [--port] [--db] [--transactions]`.
 
 Environment (flags win): SANDBOX_PORT (8090), SANDBOX_DB (sqlite:///var/sandbox.db, reloaded on every
 start), SANDBOX_TRANSACTIONS (a CSV of the contract; the seed file when unset), SANDBOX_SHIFT_TO_NOW
@@ -15,8 +15,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from bot.sandbox.app import create_app
-from bot.sandbox.faults import Faults
+from devtools.sandbox.app import create_app
+from devtools.sandbox.faults import Faults
 
 HOST = "127.0.0.1"
 
@@ -43,7 +43,7 @@ def _log_to_stderr() -> None:
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     """Read the flags and environment, load the database and serve until stopped."""
-    parser = argparse.ArgumentParser(prog="python -m bot.sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(environ.get("SANDBOX_PORT", "8090")))
     parser.add_argument("--db", default=environ.get("SANDBOX_DB", "sqlite:///var/sandbox.db"))
     parser.add_argument(
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     except (OSError, ValueError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
-    logging.getLogger("bot.sandbox").info(
+    logging.getLogger("devtools.sandbox").info(
         "merchant API sandbox on http://%s:%d (header X-API-Key), faults %s",
         HOST,
         args.port,

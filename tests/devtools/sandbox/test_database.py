@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.merchant_api.models import SearchQuery
-from bot.sandbox.database import (
+from devtools.sandbox.database import (
     CONTRACT_HEADER,
     SEED_CSV,
     AmountTooLarge,

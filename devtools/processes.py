@@ -275,7 +275,7 @@ class AssistantProcesses:
         subprocess.run(
             [sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=self._env(), check=True
         )
-        self._spawn("sandbox", [sys.executable, "-m", "bot.sandbox"])
+        self._spawn("sandbox", [sys.executable, "-m", "devtools.sandbox"])
         for index in range(self.copies):
             self.start_actions(index, wait=False)
             self.start_gateway(index, wait=False)

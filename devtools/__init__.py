@@ -1,0 +1,2 @@
+"""What never ships: the sandbox merchant API, the harness that starts every server for the tests
+and benchmarks, and the terminal chat. Nothing in `bot/` or `actions/` imports from here."""
