@@ -9,7 +9,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -31,6 +30,7 @@ from bot.web.shared_state import (
     create_shared_state,
     in_process_state,
 )
+from devtools.processes import free_port
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"cbot-test-{uuid.uuid4().hex[:12]}"
@@ -110,12 +110,6 @@ async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     while not condition():
         assert loop.time() < deadline, "not in time"
         await asyncio.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- both back-ends -------------------------------------------------------------------------------
