@@ -81,7 +81,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -105,7 +105,7 @@ from benchmarks.conversation import (
     vanilla_script,
 )
 from benchmarks.nlu import percentile
-from benchmarks.procfs import status_kb
+from benchmarks.procfs import CLOCK_TICKS_PER_SECOND, children, cpu_ticks, family, status_kb
 from bot.case_store import CaseStore
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.config import PROJECT_ROOT
@@ -476,11 +476,11 @@ async def run_phases(
     concurrent = Load(target, transport, users=users)
     first = settings.single_customers
     _progress(f"{target}: {users} users, {settings.customers} customers")
-    before = cpu_ticks(pids or {})
+    before = family_cpu_ticks(pids or {})
     concurrent.wall_s = await drive(
         settings.customers, users, limit, lambda i: customer(concurrent, first + i)
     )
-    cpu_s = cpu_seconds(before, cpu_ticks(pids)) if pids else None
+    cpu_s = cpu_seconds(before, family_cpu_ticks(pids)) if pids else None
     return Phases(single, concurrent, cpu_s)
 
 
@@ -526,63 +526,31 @@ async def load_vanilla(url: str, settings: Settings, pids: dict[str, int] | None
 # --- processes: CPU time and peak memory -------------------------------------------------------------
 
 
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])  # "pid (name) state ppid ..."
-        children[parent].append(int(entry.name))
-    return children
-
-
-def _family(pid: int, children: dict[int, list[int]]) -> list[int]:
-    """A process and its descendants."""
-    family = [pid]
-    for member in family:
-        family.extend(children.get(member, []))
-    return family
-
-
-def _process_ticks(pid: int) -> int:
-    """A process's utime + stime (fields 14 and 15 of /proc/PID/stat), in clock ticks; 0 if gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0
-    return int(fields[11]) + int(fields[12])  # fields[0] is the 3rd field (the state)
-
-
-def cpu_ticks(pids: dict[str, int]) -> dict[str, dict[int, int]]:
+def family_cpu_ticks(pids: dict[str, int]) -> dict[str, dict[int, int]]:
     """Each named process's CPU time in clock ticks, and each of its descendants', by process id."""
-    children = _children()
+    children_of = children()
     return {
-        name: {member: _process_ticks(member) for member in _family(pid, children)}
-        for name, pid in pids.items()
+        name: {member: cpu_ticks(member) for member in family(pid, children_of)} for name, pid in pids.items()
     }
 
 
 def cpu_seconds(before: dict[str, dict[int, int]], after: dict[str, dict[int, int]]) -> dict[str, float]:
     """Each named process's CPU seconds between two readings, its descendants' included (those started
     meanwhile too; one that ended meanwhile is missed)."""
-    tick = os.sysconf("SC_CLK_TCK")
     return {
-        name: sum(max(0, ticks - before.get(name, {}).get(pid, 0)) for pid, ticks in family.items()) / tick
-        for name, family in after.items()
+        name: sum(max(0, ticks - before.get(name, {}).get(pid, 0)) for pid, ticks in members.items())
+        / CLOCK_TICKS_PER_SECOND
+        for name, members in after.items()
     }
 
 
 def peak_memory(pids: dict[str, int]) -> dict[str, dict[str, float]]:
     """Each named process's peak resident memory (VmHWM, MB), with its descendants' added."""
-    children = _children()
+    children_of = children()
     peaks = {}
     for name, pid in pids.items():
-        family = _family(pid, children)
-        peaks[name] = {"mb": sum(status_kb(p, "VmHWM") for p in family) / 1024, "processes": len(family)}
+        members = family(pid, children_of)
+        peaks[name] = {"mb": sum(status_kb(p, "VmHWM") for p in members) / 1024, "processes": len(members)}
     return peaks
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from benchmarks.procfs import status_kb
+from benchmarks.procfs import CLOCK_TICKS_PER_SECOND, cpu_ticks, status_kb
 from bot.channels.rest import MAX_MESSAGE_CHARS
 from bot.parsing.facts import SLOTS
 
@@ -187,16 +187,6 @@ def _entry_point(name: str) -> Callable[[str], object]:
     ]
 
 
-def _cpu_seconds(pid: int) -> float:
-    # utime and stime, fields 14 and 15 of /proc/<pid>/stat, counted after the command's ")".
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _reset_peak(pid: int) -> None:
     # Writing 5 to clear_refs resets the peak resident size (VmHWM) to the current one.
     try:
@@ -221,11 +211,11 @@ def _probe(entry: str, memory_limit_mb: int) -> None:
         for pid in pids:
             _reset_peak(pid)
         failures = worker.failures
-        cpu = sum(_cpu_seconds(pid) for pid in pids)
+        cpu = sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS_PER_SECOND
         started = time.perf_counter()
         call(text)
         seconds = time.perf_counter() - started
-        cpu_seconds = sum(_cpu_seconds(pid) for pid in pids) - cpu
+        cpu_seconds = sum(cpu_ticks(pid) for pid in pids) / CLOCK_TICKS_PER_SECOND - cpu
         extra_kb = sum(max(0, status_kb(pid, "VmHWM") - resting[pid]) for pid in pids)
         failed = worker.failures > failures
         results.append(
