@@ -16,9 +16,9 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
 from bot.dialogue.state import CaseState
-from bot.escalation_summary import HandoffFacts, Reason
-from bot.handoff import Handoff, HandoffService
-from bot.timelines import format_date
+from bot.handoff.service import Handoff, HandoffService
+from bot.handoff.summary import HandoffFacts, Reason
+from bot.lookup.timelines import format_date
 
 
 @lru_cache(maxsize=1)

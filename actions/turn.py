@@ -27,20 +27,20 @@ from actions.qr import qr_fact_slots
 from actions.rendering import utter
 from actions.ticket_status import TICKET_NUMBER, tell_ticket_status
 from bot.config import settings
-from bot.decision import Decision
 from bot.dialogue.policy import Known, LookupKind, Plan, Step, Turn, after_lookup, next_steps
 from bot.dialogue.signals import Signals, read_signals
 from bot.dialogue.state import CaseState
-from bot.formatting import format_amount, format_time_window
-from bot.language import LANGUAGES, detect_language
-from bot.lookup import Complaint, LookupResult
+from bot.lookup.decision import Decision
+from bot.lookup.service import Complaint, LookupResult
+from bot.lookup.timelines import format_date
 from bot.merchant_api.models import Transaction
 from bot.parsing.card_keys import extract_card_keys
 from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
 from bot.parsing.shop_names import MAX_NAME, find_shop_name
-from bot.timelines import format_date
-from bot.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
+from bot.parsing.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
+from bot.text.formatting import format_amount, format_time_window
+from bot.text.language import LANGUAGES, detect_language
 
 DIALOGUE_SLOT = "dialogue"
 # Without a time, the lookup searches this far back.

@@ -26,7 +26,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from bot.config import PROJECT_ROOT
 from bot.parsing.facts import extract_facts
-from bot.redaction import redact
+from bot.text.redaction import redact
 from devtools.processes import AssistantProcesses
 
 HELDOUT = PROJECT_ROOT / "tests" / "heldout"

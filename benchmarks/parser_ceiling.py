@@ -165,7 +165,7 @@ def _entry_point(name: str) -> Callable[[str], object]:
     from bot.parsing.card_keys import extract_card_keys
     from bot.parsing.facts import extract_facts
     from bot.parsing.terminal import parse_terminal_id
-    from bot.redaction import redact
+    from bot.text.redaction import redact
 
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     asked = {"extract_facts": None, **{f"extract_facts({slot} asked)": slot for slot in SLOTS}}

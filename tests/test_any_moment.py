@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # timelines in working days, validation of "not in the future", the retry job.
 CLOCK_SENSITIVE = [
     "tests/actions",
-    "tests/bot/test_lookup.py",
-    "tests/bot/test_decision.py",
-    "tests/bot/test_timelines.py",
-    "tests/bot/test_support_hours.py",
-    "tests/bot/test_validation.py",
-    "tests/bot/test_retry_lookups.py",
-    "tests/bot/test_escalation_summary.py",
+    "tests/bot/lookup/test_service.py",
+    "tests/bot/lookup/test_decision.py",
+    "tests/bot/lookup/test_timelines.py",
+    "tests/bot/handoff/test_hours.py",
+    "tests/bot/parsing/test_validation.py",
+    "tests/bot/lookup/test_retry_job.py",
+    "tests/bot/handoff/test_summary.py",
 ]
 MOMENTS = {
     "Monday 00:05, the last day of a month": "2026-11-30T00:05:00+08:00",

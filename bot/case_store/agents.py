@@ -1,6 +1,6 @@
 """Support agents: the people who take escalated conversations over in the support console.
 
-Operators create the accounts (`python -m bot.support add-agent`); passwords are kept as argon2id
+Operators create the accounts (`python -m bot.handoff add-agent`); passwords are kept as argon2id
 hashes only.
 """
 

@@ -33,7 +33,7 @@ from bot.case_store.models import (
     check_card_last4,
 )
 from bot.case_store.outbox import record_ticket_changes
-from bot.redaction import redact
+from bot.text.redaction import redact
 
 DEFAULT_URL = "sqlite:///var/cases.db"
 SQLITE_BUSY_TIMEOUT_S = 30.0

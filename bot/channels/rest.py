@@ -7,9 +7,9 @@ from typing import Any
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-from bot.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
-from bot.redaction import redact
-from bot.typed_text import printable
+from bot.text.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
+from bot.text.redaction import redact
+from bot.text.typed_text import printable
 
 MAX_MESSAGE_CHARS = 2000
 

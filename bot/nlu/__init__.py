@@ -4,8 +4,8 @@ The rasa server imports this package when it loads the pipeline, so what must ch
 rasa server process is installed here.
 """
 
-from bot.action_connections import install as _install_kept_alive_connections
-from bot.action_responses import install as _install_action_response_check
+from bot.rasa_server.action_connections import install as _install_kept_alive_connections
+from bot.rasa_server.action_responses import install as _install_action_response_check
 
 _install_action_response_check()
 _install_kept_alive_connections()

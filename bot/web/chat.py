@@ -16,10 +16,10 @@ from websockets.exceptions import ConnectionClosed
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
-from bot.language import LANGUAGES
-from bot.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
-from bot.redaction import redact
-from bot.typed_text import printable, well_formed
+from bot.text.language import LANGUAGES
+from bot.text.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
+from bot.text.redaction import redact
+from bot.text.typed_text import printable, well_formed
 from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.sessions import ConversationSessions

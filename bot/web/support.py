@@ -47,8 +47,8 @@ from bot.case_store.escalations import (
     NotHolder,
 )
 from bot.case_store.models import STATUSES
-from bot.redaction import redact
-from bot.typed_text import well_formed
+from bot.text.redaction import redact
+from bot.text.typed_text import well_formed
 from bot.web.merchant_pages import message_page
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.settings import GatewaySettings

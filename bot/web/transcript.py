@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.payloads import GATEWAY_PAYLOADS
+from bot.text.payloads import GATEWAY_PAYLOADS
 
 MAX_DISPLAY_CHARS = 80
 

@@ -20,11 +20,11 @@ from actions.turn import TakeTurn
 from bot.case_store import CaseStore
 from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
-from bot.handoff import HandoffService
-from bot.lookup import LookupService
+from bot.handoff.hours import SupportHours
+from bot.handoff.service import HandoffService
+from bot.lookup.service import LookupService
+from bot.lookup.timelines import load_table
 from bot.merchant_api import MerchantAPI
-from bot.support_hours import SupportHours
-from bot.timelines import load_table
 from devtools.processes import free_port
 from tests.actions.conftest import make_tracker
 from tests.bot.case_store import conftest as case_store_fixtures

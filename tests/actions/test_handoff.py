@@ -17,9 +17,9 @@ from actions.turn import TakeTurn
 from bot.case_store import CaseStore, upgrade
 from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
-from bot.handoff import HandoffService
-from bot.lookup import CaseResult
-from bot.support_hours import DAY_NAMES, SupportHours
+from bot.handoff.hours import DAY_NAMES, SupportHours
+from bot.handoff.service import HandoffService
+from bot.lookup.service import CaseResult
 from tests.actions.conftest import make_tracker
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

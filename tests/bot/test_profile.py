@@ -39,7 +39,7 @@ def test_an_unknown_profile_is_refused() -> None:
         require_safe_profile({"ASSISTANT_PROFILE": "prod"})
 
 
-@pytest.mark.parametrize("module", ["bot.web", "bot.webhooks", "bot.retry_lookups"])
+@pytest.mark.parametrize("module", ["bot.web", "bot.webhooks", "bot.lookup.retry_job"])
 def test_our_processes_refuse_to_start_with_a_default_secret(module: str) -> None:
     environment = {
         **os.environ,

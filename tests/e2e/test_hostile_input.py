@@ -28,8 +28,8 @@ import websockets
 
 from benchmarks.conversation import case_result as payload_of
 from benchmarks.scenarios import reply_language
-from bot.payloads import BUTTON_PAYLOADS
-from bot.redaction import luhn_valid
+from bot.text.payloads import BUTTON_PAYLOADS
+from bot.text.redaction import luhn_valid
 from tests.e2e.conftest import Client, sandbox_transaction
 from tests.e2e.gateway_client import ChatSocket, bot_texts, extra_gateway
 

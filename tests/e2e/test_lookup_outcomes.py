@@ -193,7 +193,7 @@ def test_merchant_api_failing_keeps_the_complaint_and_the_retry_job_completes_it
 
     env = dict(os.environ, **assistant.processes.environment())
     subprocess.run(
-        [sys.executable, "-m", "bot.retry_lookups", "--once"],
+        [sys.executable, "-m", "bot.lookup.retry_job", "--once"],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,

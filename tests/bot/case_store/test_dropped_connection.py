@@ -28,13 +28,13 @@ from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
 from bot.case_store.outbox import Outbox
 from bot.case_store.qr_models import QrCode
-from bot.decision import Decision
-from bot.escalation_summary import HandoffFacts
-from bot.handoff import HandoffService
-from bot.lookup import Complaint, LookupService
+from bot.handoff.hours import SupportHours
+from bot.handoff.service import HandoffService
+from bot.handoff.summary import HandoffFacts
+from bot.lookup.decision import Decision
+from bot.lookup.service import Complaint, LookupService
+from bot.lookup.timelines import load_table
 from bot.merchant_api import MerchantAPI
-from bot.support_hours import SupportHours
-from bot.timelines import load_table
 from devtools.processes import free_port
 from tests.bot.case_store import connection_killer
 from tests.bot.case_store.conftest import PG_ADMIN_URL

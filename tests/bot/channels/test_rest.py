@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.channels.rest import MAX_MESSAGE_CHARS, RedactingRestInput
-from bot.payloads import BUTTON_PAYLOADS
+from bot.text.payloads import BUTTON_PAYLOADS
 
 ROOT = Path(__file__).resolve().parents[3]
 

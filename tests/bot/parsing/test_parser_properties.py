@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.formatting import format_amount, format_time_window
 from bot.parsing.amount import find_amount, parse_amount
 from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
 from bot.parsing.terminal import TERMINAL_ID_LENGTH, find_terminal_id
 from bot.parsing.time import TimeWindow, find_time, parse_time
-from bot.redaction import CARD_NUMBER, MASK, SECRET_CODE, luhn_valid, redact
+from bot.text.formatting import format_amount, format_time_window
+from bot.text.redaction import CARD_NUMBER, MASK, SECRET_CODE, luhn_valid, redact
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 26, 15, 30, tzinfo=SHANGHAI)  # a Thursday

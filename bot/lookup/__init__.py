@@ -1,0 +1,1 @@
+"""The lookup: find the payment through the merchant API, decide, quote a date, open the case."""

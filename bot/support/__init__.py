@@ -1,1 +1,0 @@
-"""Operators' commands for the support console (`python -m bot.support`)."""

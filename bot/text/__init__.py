@@ -1,0 +1,1 @@
+"""Text safety: redaction of card data, typed text, button payloads, language, formatting."""
