@@ -13,7 +13,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions.rendering import utter
 from bot.case_store import CaseStoreError
@@ -34,7 +33,7 @@ def answers_when_the_case_store_fails(then: str | None = None) -> Callable[[Run]
         ) -> list[EventType]:
             try:
                 return await run(action, dispatcher, tracker, domain)
-            except (SQLAlchemyError, CaseStoreError):
+            except CaseStoreError:
                 logger.exception(
                     "%s: the case store failed; the complaint stays in the conversation", action.name()
                 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -13,8 +12,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_database import case_database
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
+from bot import config
 from bot.dialogue.state import CaseState
 from bot.handoff.service import Handoff, HandoffService
 from bot.handoff.summary import HandoffFacts, Reason
@@ -24,7 +25,7 @@ from bot.lookup.timelines import format_date
 @lru_cache(maxsize=1)
 def handoff_service() -> HandoffService:
     """One service (database engines) per action server process, made on first use."""
-    return HandoffService.from_environment()
+    return HandoffService.configured(case_database())
 
 
 def handoff_facts(tracker: Tracker, reason: Reason) -> HandoffFacts:
@@ -54,7 +55,7 @@ def when_people_answer(handoff: Handoff, lang: str) -> str:
 
 
 def urgent_line(lang: str) -> str:
-    phone = os.environ.get("SUPPORT_PHONE", "").strip()
+    phone = config.text("SUPPORT_PHONE")
     if not phone:
         return ""
     return f"急事也可以拨打 {phone}。" if lang == "zh" else f" If it is urgent, call {phone}."

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_database import case_database
 from actions.conversation import language, time_window
 from actions.handoff import hand_off
 from actions.rendering import utter
@@ -31,7 +32,7 @@ _MONEY_OUTCOMES = {"reversal_in_progress", "refund_ticket", "dispute_ticket", "e
 @lru_cache(maxsize=1)
 def lookup_service() -> LookupService:
     """One service (HTTP client, database engine) per action server process, made on first use."""
-    return LookupService.from_environment()
+    return LookupService.configured(case_database())
 
 
 def complaint_from(tracker: Tracker) -> Complaint:

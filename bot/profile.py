@@ -9,20 +9,18 @@ empty: a default is public (it is in this repository), so it protects nothing.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Mapping
+
+from bot import config
 
 LOCAL = "local"
 PRODUCTION = "production"
 PROFILES = (LOCAL, PRODUCTION)
 
-# Each secret and the value it has in local use (scripts/defaults.env and the code's defaults).
+# Each secret and the public value it has in local use.
 DEFAULT_SECRETS: dict[str, str] = {
-    "RASA_TOKEN": "local-dev-token",
-    "GATEWAY_SECRET": "local-dev-gateway-secret",
-    "HELPDESK_WEBHOOK_SECRET": "local-dev-webhook-secret",
-    "MERCHANT_API_KEY": "sandbox-key",
+    name: config.default(name)
+    for name in ("RASA_TOKEN", "GATEWAY_SECRET", "HELPDESK_WEBHOOK_SECRET", "MERCHANT_API_KEY")
 }
 MIN_SECRET_CHARS = 16
 
@@ -31,18 +29,18 @@ class UnsafeProfile(Exception):
     """The production profile was asked for with a default, empty or short secret."""
 
 
-def profile(environ: Mapping[str, str] = os.environ) -> str:
-    name = environ.get("ASSISTANT_PROFILE", LOCAL).strip().lower() or LOCAL
+def profile(env: config.Env | None = None) -> str:
+    name = config.text("ASSISTANT_PROFILE", env).lower()
     if name not in PROFILES:
         raise UnsafeProfile(f"ASSISTANT_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}")
     return name
 
 
-def unsafe_secrets(environ: Mapping[str, str] = os.environ) -> list[str]:
+def unsafe_secrets(env: config.Env | None = None) -> list[str]:
     """The secrets that may not be used in production, each with why."""
     problems = []
     for name, default in DEFAULT_SECRETS.items():
-        value = environ.get(name, default)
+        value = config.text(name, env)
         if value == default:
             problems.append(f"{name} has its public default value")
         elif len(value) < MIN_SECRET_CHARS:
@@ -50,11 +48,11 @@ def unsafe_secrets(environ: Mapping[str, str] = os.environ) -> list[str]:
     return problems
 
 
-def require_safe_profile(environ: Mapping[str, str] = os.environ) -> str:
+def require_safe_profile(env: config.Env | None = None) -> str:
     """The profile's name; raises UnsafeProfile for production with an unsafe secret."""
-    name = profile(environ)
+    name = profile(env)
     if name == PRODUCTION:
-        problems = unsafe_secrets(environ)
+        problems = unsafe_secrets(env)
         if problems:
             raise UnsafeProfile(
                 "the production profile refuses to start: "
@@ -64,10 +62,10 @@ def require_safe_profile(environ: Mapping[str, str] = os.environ) -> str:
     return name
 
 
-def exit_if_unsafe(environ: Mapping[str, str] = os.environ) -> None:
+def exit_if_unsafe(env: config.Env | None = None) -> None:
     """For a process's entry point: one clear line and exit status 2 instead of starting unsafely."""
     try:
-        require_safe_profile(environ)
+        require_safe_profile(env)
     except UnsafeProfile as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

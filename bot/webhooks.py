@@ -50,16 +50,17 @@ import hmac
 import json
 import logging
 import math
-import os
 import random
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import httpx
 
+from bot import config
+from bot.case_store import CaseDatabase
 from bot.case_store.escalation_models import OutboxMessage
 from bot.case_store.outbox import Outbox
 from bot.profile import exit_if_unsafe
@@ -67,11 +68,11 @@ from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.webhooks")
 
-DEFAULT_SECRET = "local-dev-webhook-secret"
-DEFAULT_TIMEOUT_SECONDS = 10.0
-DEFAULT_POLL_SECONDS = 2.0
+DEFAULT_SECRET = config.default("HELPDESK_WEBHOOK_SECRET")
+DEFAULT_TIMEOUT_SECONDS = float(config.default("HELPDESK_WEBHOOK_TIMEOUT_SECONDS"))
+DEFAULT_POLL_SECONDS = float(config.default("WEBHOOK_POLL_SECONDS"))
 DEFAULT_BATCH = 100  # events per round at most, so a round ends and the loop can notice a stop
-DEFAULT_KEEP_DELIVERED_DAYS = 30.0
+DEFAULT_KEEP_DELIVERED_DAYS = float(config.default("WEBHOOK_KEEP_DELIVERED_DAYS"))
 PURGE_EVERY_SECONDS = 3600.0
 # A claimed event is not handed to another deliverer until the attempt has surely ended (sent or timed out).
 LEASE_MARGIN = timedelta(seconds=30)
@@ -100,27 +101,16 @@ class WebhookSettings:
             raise ValueError("WEBHOOK_KEEP_DELIVERED_DAYS must be more than 0")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> WebhookSettings:
-        """The settings from HELPDESK_WEBHOOK_URL, HELPDESK_WEBHOOK_SECRET,
-        HELPDESK_WEBHOOK_TIMEOUT_SECONDS and WEBHOOK_POLL_SECONDS (os.environ unless given)."""
-        env = os.environ if environ is None else environ
+    def configured(cls, env: config.Env | None = None) -> WebhookSettings:
+        """HELPDESK_WEBHOOK_URL, HELPDESK_WEBHOOK_SECRET, HELPDESK_WEBHOOK_TIMEOUT_SECONDS,
+        WEBHOOK_POLL_SECONDS and WEBHOOK_KEEP_DELIVERED_DAYS (the process's variables unless given)."""
         return cls(
-            url=env.get("HELPDESK_WEBHOOK_URL", "").strip(),
-            secret=env.get("HELPDESK_WEBHOOK_SECRET") or DEFAULT_SECRET,
-            timeout_seconds=_seconds(env, "HELPDESK_WEBHOOK_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
-            poll_seconds=_seconds(env, "WEBHOOK_POLL_SECONDS", DEFAULT_POLL_SECONDS),
-            keep_delivered_days=_seconds(env, "WEBHOOK_KEEP_DELIVERED_DAYS", DEFAULT_KEEP_DELIVERED_DAYS),
+            url=config.text("HELPDESK_WEBHOOK_URL", env),
+            secret=config.text("HELPDESK_WEBHOOK_SECRET", env),
+            timeout_seconds=config.number("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", env),
+            poll_seconds=config.number("WEBHOOK_POLL_SECONDS", env),
+            keep_delivered_days=config.number("WEBHOOK_KEEP_DELIVERED_DAYS", env),
         )
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    text = env.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, not {text!r}") from None
 
 
 @dataclass(frozen=True)
@@ -267,10 +257,11 @@ def _describe(exc: BaseException) -> str:
 async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) -> int:
     """Deliver rounds until stopped (or one round with `once`); returns the exit status."""
     try:
-        outbox = Outbox(url)
+        database = CaseDatabase(url)
     except Exception as exc:  # configuration: a bad database URL
         logger.error("cannot start: %s", exc)
         return 2
+    outbox = Outbox(database)
     if not settings.url:
         logger.warning("HELPDESK_WEBHOOK_URL is empty: nothing is sent, events wait in the outbox")
     if settings.secret == DEFAULT_SECRET:
@@ -293,11 +284,11 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
 
             return await run_rounds(deliver_round, once=once, interval=settings.poll_seconds, what="delivery")
     finally:
-        outbox.close()
+        database.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Read the flags and the environment and run; returns the exit status."""
+    """Read the flags and the settings and run; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bot.webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
     args = parser.parse_args(argv)
@@ -308,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # httpx logs every request's URL at INFO; the helpdesk URL may carry a token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
-        settings = WebhookSettings.from_environment()
+        settings = WebhookSettings.configured()
     except ValueError as exc:
         logger.error("cannot start: %s", exc)
         return 2

@@ -2,11 +2,18 @@
 merchants, terminals and QR codes of the merchant side, in SQL."""
 
 from bot.case_store import agents, escalation_models, qr_models  # noqa: F401  (their tables belong to the one schema)
+from bot.case_store.db import CaseDatabase
+from bot.case_store.errors import (
+    CaseStoreError,
+    CaseStoreUnavailable,
+    DuplicateActiveTicket,
+    InvalidTransition,
+    TicketNotFound,
+)
 from bot.case_store.migrations import current_revision, downgrade, head_revision, upgrade
 from bot.case_store.models import (
     CaseFacts,
     Language,
-    Outcome,
     PendingDraft,
     Ticket,
     TicketDraft,
@@ -14,26 +21,18 @@ from bot.case_store.models import (
     TicketKind,
     TicketStatus,
 )
-from bot.case_store.store import (
-    DEFAULT_URL,
-    CaseStore,
-    CaseStoreError,
-    DuplicateActiveTicket,
-    InvalidTransition,
-    TicketNotFound,
-    url_from_environment,
-)
+from bot.case_store.store import CaseStore
 from bot.case_store.ticket_numbers import TicketNumber, parse_number
 
 __all__ = [
-    "DEFAULT_URL",
+    "CaseDatabase",
     "CaseFacts",
     "CaseStore",
     "CaseStoreError",
+    "CaseStoreUnavailable",
     "DuplicateActiveTicket",
     "InvalidTransition",
     "Language",
-    "Outcome",
     "PendingDraft",
     "Ticket",
     "TicketDraft",
@@ -47,5 +46,4 @@ __all__ = [
     "head_revision",
     "parse_number",
     "upgrade",
-    "url_from_environment",
 ]

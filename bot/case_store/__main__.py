@@ -11,11 +11,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.case_store.db import CaseDatabase
+from bot.case_store.errors import CaseStoreUnavailable
 from bot.case_store.migrations import current_revision, downgrade, head_revision, upgrade
 from bot.case_store.models import Ticket
-from bot.case_store.store import CaseStore, url_from_environment
+from bot.case_store.store import CaseStore
+from bot.config import case_store_url
 
 
 def _safe(url: str) -> str:
@@ -78,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pending = commands.add_parser("pending", help="list complaints waiting for the merchant API")
     pending.add_argument("--limit", type=int, default=100)
     args = parser.parse_args(argv)
-    url = args.url or url_from_environment()
+    url = args.url or case_store_url()
 
     if args.command == "upgrade":
         upgrade(url, args.revision)
@@ -93,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"case store at {_safe(url)}: at {revision}, newest {head_revision()}")
         return 0
 
-    store = CaseStore(url)
+    database = CaseDatabase(url)
+    store = CaseStore(database)
     try:
         if args.command == "show":
             ticket = store.get(args.number)
@@ -112,14 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"terminal {ticket.terminal_id or '-'}  attempts {ticket.lookup_attempts}"
             )
         return 0
-    except (OperationalError, ProgrammingError) as exc:
+    except CaseStoreUnavailable as exc:
+        reason = getattr(exc.__cause__, "orig", exc.__cause__)
         print(
-            f"case store at {_safe(url)} is not usable ({exc.orig}); run: python -m bot.case_store upgrade",
+            f"case store at {_safe(url)} is not usable ({reason}); run: python -m bot.case_store upgrade",
             file=sys.stderr,
         )
         return 2
     finally:
-        store.close()
+        database.close()
 
 
 if __name__ == "__main__":

@@ -13,9 +13,10 @@ from datetime import datetime
 from sqlalchemy import Column, String
 from sqlalchemy.exc import IntegrityError
 
+from bot.case_store.db import CaseDatabase, translate_errors, utc_now
+from bot.case_store.errors import CaseStoreError
 from bot.case_store.models import Base, UTCDateTime
 from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
-from bot.case_store.store import CaseStoreError, make_engine, session_factories, url_from_environment, utc_now
 
 MAX_LOGIN_CHARS = 64  # also the length of EscalationRow.agent, which holds the login
 MAX_DISPLAY_NAME_CHARS = 100
@@ -42,16 +43,14 @@ class AgentError(CaseStoreError):
     """An agent account that cannot be made as asked."""
 
 
+@translate_errors
 class AgentDirectory:
     """The support agents' accounts in the case store."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._engine = make_engine(url or url_from_environment())
-        self._sessions = session_factories(self._engine)[1]
+    def __init__(self, database: CaseDatabase, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
+        self._sessions = database.writes
         self._clock = clock
-
-    def close(self) -> None:
-        self._engine.dispose()
 
     def add_agent(self, login: str, display_name: str, password: str) -> Agent:
         login, display_name = login.strip(), display_name.strip()

@@ -13,11 +13,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.case_store import ticket_numbers
+from bot.case_store.db import CaseDatabase, is_unique_violation, translate_errors, utc_now
+from bot.case_store.errors import CaseStoreError
 from bot.case_store.escalation_models import (
     ESCALATION_REASONS,
     OPEN_ESCALATION_STATUSES,
@@ -28,16 +29,8 @@ from bot.case_store.escalation_models import (
     dump_json,
 )
 from bot.case_store.models import LANGUAGES, Language, check_card_last4
-from bot.case_store.outbox import enqueue
-from bot.case_store.store import (
-    CaseStoreError,
-    is_unique_violation,
-    make_engine,
-    masked,
-    session_factories,
-    url_from_environment,
-    utc_now,
-)
+from bot.case_store.outbox_hook import enqueue
+from bot.case_store.store import masked
 
 TOPICS: dict[EscalationStatus, str] = {
     "waiting": "escalation.opened",
@@ -101,29 +94,14 @@ def _checked_agent(agent: str) -> str:
     return agent
 
 
+@translate_errors
 class EscalationStore:
-    """Escalations in the case store's database; one engine per store, one session per unit of work."""
+    """Escalations in the case store's database; one session per unit of work."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self.url = url or url_from_environment()
-        self._engine = make_engine(self.url)
+    def __init__(self, database: CaseDatabase, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
         self._clock = clock
-        self._reads, self._writes = session_factories(self._engine)
-
-    @property
-    def engine(self) -> Engine:
-        """The store's engine (for tests and maintenance)."""
-        return self._engine
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
-
-    def __enter__(self) -> EscalationStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+        self._reads, self._writes = database.reads, database.writes
 
     # --- the bot's side -------------------------------------------------------------------------
 
@@ -196,6 +174,17 @@ class EscalationStore:
         )
         if limit is not None:
             statement = statement.limit(limit)
+        with self._reads.begin() as session:
+            return [Escalation.from_row(row) for row in session.execute(statement).scalars()]
+
+    def held_by(self, agent: str) -> list[Escalation]:
+        """The escalations an agent holds now, oldest claim first."""
+        statement = (
+            select(EscalationRow)
+            .where(EscalationRow.status == "claimed")
+            .where(EscalationRow.agent == agent)
+            .order_by(EscalationRow.claimed_at, EscalationRow.id)
+        )
         with self._reads.begin() as session:
             return [Escalation.from_row(row) for row in session.execute(statement).scalars()]
 

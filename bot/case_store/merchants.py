@@ -14,9 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.case_store.db import CaseDatabase, is_unique_violation, translate_errors, utc_now
+from bot.case_store.errors import CaseStoreError
 from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
 from bot.case_store.qr_models import Merchant, MerchantRow, QrCode, QrCodeRow, QrKind, Terminal, TerminalRow
-from bot.case_store.store import CaseStoreError, make_engine, session_factories, url_from_environment, utc_now
 
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -64,17 +65,19 @@ def normalize_token(token: object) -> str | None:
     return token if len(token) == 26 and set(token) <= TOKEN_ALPHABET else None
 
 
+class CodeJustReplaced(MerchantError):
+    """Two replacements of one terminal's code at once: the other one won."""
+
+
+@translate_errors
 class MerchantDirectory:
     """The merchant side of the case store."""
 
-    def __init__(self, url: str | None = None, *, clock: Callable[[], datetime] = utc_now) -> None:
-        self._engine = make_engine(url or url_from_environment())
+    def __init__(self, database: CaseDatabase, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
         # Writes take SQLite's write lock at BEGIN: a scan reads, then counts.
-        self._sessions = session_factories(self._engine)[1]
+        self._sessions = database.writes
         self._clock = clock
-
-    def close(self) -> None:
-        self._engine.dispose()
 
     # --- accounts and terminals (operators, through the CLI) -----------------------------------
 
@@ -139,17 +142,24 @@ class MerchantDirectory:
     def issue_terminal_code(self, terminal_id: str, *, merchant_id: str | None = None) -> QrCode:
         """A new printed code for a terminal; the one it replaces stops working."""
         now = self._clock()
-        with self._sessions.begin() as session:
-            terminal = self._terminal(session, terminal_id, merchant_id)
-            session.execute(
-                update(QrCodeRow)
-                .where(QrCodeRow.terminal_id == terminal.terminal_id)
-                .where(QrCodeRow.kind == "terminal")
-                .where(QrCodeRow.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
-            row = self._new_code(session, terminal, "terminal", now)
-            return self._code(session, row)
+        try:
+            with self._sessions.begin() as session:
+                terminal = self._terminal(session, terminal_id, merchant_id)
+                session.execute(
+                    update(QrCodeRow)
+                    .where(QrCodeRow.terminal_id == terminal.terminal_id)
+                    .where(QrCodeRow.kind == "terminal")
+                    .where(QrCodeRow.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+                row = self._new_code(session, terminal, "terminal", now)
+                return self._code(session, row)
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            raise CodeJustReplaced(
+                f"terminal {terminal_id}'s code was replaced at the same moment"
+            ) from error
 
     def issue_counter_code(
         self,

@@ -25,17 +25,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.lookup.outcomes import OUTCOMES, Outcome
+
 TicketKind = Literal["refund", "dispute", "escalation", "lookup_pending"]
 TicketStatus = Literal["waiting_for_lookup", "open", "in_progress", "resolved", "closed", "cancelled"]
-Outcome = Literal[
-    "refund_ticket", "dispute_ticket", "reversal_in_progress", "no_charge", "charge_succeeded", "escalated"
-]
 Language = Literal["zh", "en"]
 OpenKind = Literal["refund", "dispute", "escalation"]
 
 KINDS: tuple[str, ...] = get_args(TicketKind)
 STATUSES: tuple[str, ...] = get_args(TicketStatus)
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 LANGUAGES: tuple[str, ...] = get_args(Language)
 # Statuses in which a ticket still counts for its transaction (one such ticket per transaction).
 ACTIVE_STATUSES: tuple[TicketStatus, ...] = ("open", "in_progress", "waiting_for_lookup")

@@ -1,8 +1,9 @@
 """The transactional outbox: an event row written in the very transaction of the change it reports, so
 the helpdesk hears of every committed change and of nothing that was rolled back.
 
-Writers call `enqueue` inside their unit of work; `record_ticket_changes` makes CaseStore's writer
-sessions do it for every ticket they create or change. The webhook deliverer (bot.webhooks) reads the
+Writers call `enqueue` inside their unit of work (bot.case_store.outbox_hook); `record_ticket_changes`
+makes the case database's writer sessions do it for every ticket they create or change. The webhook
+deliverer (bot.webhooks) reads the
 rows through `Outbox`: `claim_next` takes the oldest due row and moves its `next_attempt_at` ahead by a
 lease before the row is sent, so a second deliverer does not send it at the same time (PostgreSQL
 picks with FOR UPDATE SKIP LOCKED; on SQLite the writer's BEGIN IMMEDIATE serializes the claims);
@@ -12,96 +13,21 @@ delivered ones only).
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import delete, event, func, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy import delete, func, select, update
 
-from bot.case_store.escalation_models import (
-    LAST_ERROR_LENGTH,
-    OutboxMessage,
-    OutboxRow,
-    dump_json,
-    ticket_json,
-)
-from bot.case_store.models import TicketRow
-
-TICKET_CHANGED = "ticket.changed"
-_RECORDED = "outbox.recorded_tickets"  # session.info key: ticket row -> its outbox row, this transaction
+from bot.case_store.db import CaseDatabase, translate_errors
+from bot.case_store.escalation_models import LAST_ERROR_LENGTH, OutboxMessage, OutboxRow
 
 
-def enqueue(session: Session, topic: str, payload: dict[str, Any], now: datetime) -> OutboxRow:
-    """Add an event to the caller's transaction; it is sent only if that transaction commits."""
-    row = OutboxRow(
-        event_id=uuid.uuid4().hex,
-        topic=topic,
-        payload=dump_json(payload),
-        created_at=now,
-        attempts=0,
-        next_attempt_at=now,
-    )
-    session.add(row)
-    return row
-
-
-def record_ticket_changes(sessions: sessionmaker) -> None:
-    """Make the sessions of `sessions` add a "ticket.changed" event for each ticket they create or change.
-
-    A flush hook rather than calls at each change: every path that touches a ticket (opening, notes,
-    status changes, completed lookups, merges) is covered, and the payload shows the ticket as flushed,
-    after the whole change. One event per ticket per transaction, carrying its final state.
-    """
-    event.listen(sessions, "before_flush", _add_ticket_events)
-    event.listen(sessions, "after_transaction_end", _forget_recorded)
-
-
-def _add_ticket_events(session: Session, _context: object, _instances: object) -> None:
-    recorded: dict[TicketRow, OutboxRow] = session.info.setdefault(_RECORDED, {})
-    created = [row for row in session.new if isinstance(row, TicketRow)]
-    changed = [row for row in session.dirty if isinstance(row, TicketRow) and session.is_modified(row)]
-    # Events in a stable order (tickets by id, new ones last) whatever the session's set order.
-    for row in sorted(changed, key=lambda row: row.id) + created:
-        payload = ticket_json(row)
-        earlier = recorded.get(row)
-        if earlier is not None:
-            earlier.payload = dump_json(payload)
-        else:
-            recorded[row] = enqueue(session, TICKET_CHANGED, payload, row.updated_at)
-
-
-def _forget_recorded(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction: committed or rolled back
-        session.info.pop(_RECORDED, None)
-
-
+@translate_errors
 class Outbox:
-    """The deliverer's view of the outbox; one engine per instance."""
+    """The deliverer's view of the outbox."""
 
-    def __init__(self, url: str | None = None) -> None:
-        # store.py imports this module (record_ticket_changes), so its engine helpers come in late.
-        from bot.case_store.store import make_engine, session_factories, url_from_environment
-
-        self.url = url or url_from_environment()
-        self._engine = make_engine(self.url)
-        self._reads, self._writes = session_factories(self._engine)
-
-    @property
-    def engine(self) -> Engine:
-        """The outbox's engine (for tests and maintenance)."""
-        return self._engine
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
-
-    def __enter__(self) -> Outbox:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+    def __init__(self, database: CaseDatabase) -> None:
+        self.database = database
+        self._reads, self._writes = database.reads, database.writes
 
     # --- delivery -------------------------------------------------------------------------------
 

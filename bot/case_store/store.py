@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import date, datetime, timezone
-from pathlib import Path
-from typing import Any
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, event, or_, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.orm import Session, selectinload
 
 from bot.case_store import ticket_numbers
+from bot.case_store.db import CaseDatabase, is_unique_violation, translate_errors, utc_now
+from bot.case_store.errors import CaseStoreError, DuplicateActiveTicket, InvalidTransition, TicketNotFound
 from bot.case_store.models import (
     ACTIVE_STATUSES,
-    OUTCOMES,
     CaseFacts,
     OpenKind,
-    Outcome,
     PendingDraft,
     Ticket,
     TicketDraft,
@@ -32,11 +27,10 @@ from bot.case_store.models import (
     TicketStatus,
     check_card_last4,
 )
-from bot.case_store.outbox import record_ticket_changes
+from bot.config import settings
+from bot.lookup.outcomes import OUTCOMES, Outcome
 from bot.text.redaction import redact
 
-DEFAULT_URL = "sqlite:///var/cases.db"
-SQLITE_BUSY_TIMEOUT_S = 30.0
 _ATTEMPTS = 5  # passes through a unit of work that lost a race (a unique violation) before giving up
 
 # Where complete_lookup sends a pending complaint, by the lookup's outcome; other outcomes need no case.
@@ -57,132 +51,26 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 }
 
 
-class CaseStoreError(Exception):
-    """Base of the case store's errors."""
-
-
-class TicketNotFound(CaseStoreError):
-    """No ticket has that number."""
-
-
-class InvalidTransition(CaseStoreError):
-    """The ticket cannot move from its status to the one asked for."""
-
-
-class DuplicateActiveTicket(CaseStoreError):
-    """The transaction already has another active ticket (raised when reopening)."""
-
-
-def url_from_environment() -> str:
-    """The database URL from `CASE_STORE_URL`, SQLite under var/ by default."""
-    return os.environ.get("CASE_STORE_URL") or DEFAULT_URL
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for the case store: PostgreSQL, or SQLite tuned for threads (WAL, busy timeout).
-
-    Its errors never show the values of a statement (`hide_parameters`): callers log them, and a
-    ticket's facts and notes belong in the case store, not in the logs."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
-    database = parsed.database
-    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-    if not in_memory:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-    pool: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 20}
-    engine = create_engine(
-        parsed,
-        future=True,
-        hide_parameters=True,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
-        **pool,
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # pysqlite's own BEGIN handling off; see _on_begin
-        cursor = dbapi_connection.cursor()
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # Writers take the write lock at BEGIN (waiting up to the busy timeout) instead of failing
-        # with SQLITE_BUSY when a read transaction tries to become a write transaction.
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def is_unique_violation(exc: IntegrityError) -> bool:
-    """Whether a write failed on a unique index (another writer got there first)."""
-    original = exc.orig
-    if getattr(original, "pgcode", None) == "23505":
-        return True
-    return "UNIQUE constraint failed" in str(original)
-
-
 def masked(text: str | None) -> str | None:
     """Free text as it may be stored: card numbers and PINs masked."""
     return None if text is None else redact(text).text
 
 
-def session_factories(engine: Engine) -> tuple[sessionmaker, sessionmaker]:
-    """Sessions for reading and for writing. No autoflush: a unit of work flushes when its changes are
-    complete, so a half-made change never meets the database's constraints. SQLite writers take the
-    write lock at BEGIN (IMMEDIATE), waiting their turn instead of failing halfway."""
-    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if engine.dialect.name == "sqlite" else engine
-    reads = sessionmaker(engine, future=True, expire_on_commit=False, autoflush=False)
-    writes = sessionmaker(writer, future=True, expire_on_commit=False, autoflush=False)
-    return reads, writes
-
-
+@translate_errors
 class CaseStore:
-    """Tickets in a SQL database; one engine per store, one session per unit of work."""
+    """Tickets in the case store's database; one session per unit of work."""
 
     def __init__(
         self,
-        url: str | None = None,
+        database: CaseDatabase,
         *,
         business_timezone: ZoneInfo | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.url = url or url_from_environment()
-        self._engine = make_engine(self.url)
-        if business_timezone is None:
-            from bot.config import settings
-
-            business_timezone = settings().default_timezone
-        self._timezone = business_timezone
+        self.database = database
+        self._timezone = business_timezone or settings().default_timezone
         self._clock = clock
-        self._reads, self._writes = session_factories(self._engine)
-        # Every ticket created or changed adds a "ticket.changed" outbox event to the same transaction.
-        record_ticket_changes(self._writes)
-
-    @property
-    def engine(self) -> Engine:
-        """The store's engine (for tests and maintenance)."""
-        return self._engine
-
-    def close(self) -> None:
-        """Close every pooled connection."""
-        self._engine.dispose()
-
-    def __enter__(self) -> CaseStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+        self._reads, self._writes = database.reads, database.writes
 
     # --- opening ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import getpass
 import sys
 from collections.abc import Sequence
 
+from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory, AgentError
 
 
@@ -37,14 +38,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     args = parser.parse_args(argv)
 
-    directory = AgentDirectory(args.url)
+    database = CaseDatabase(args.url)
+    directory = AgentDirectory(database)
     try:
         agent = directory.add_agent(args.login, args.display_name, _password(args.password_stdin))
     except AgentError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
-        directory.close()
+        database.close()
     print(f"agent {agent.login} ({agent.display_name}) can sign in at /support/login")
     return 0
 

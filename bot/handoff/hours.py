@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot import config
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -32,11 +32,12 @@ class SupportHours:
         return cls(opens, closes, frozenset(chosen), ZoneInfo(zone))
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> SupportHours:
+    def configured(cls, env: config.Env | None = None) -> SupportHours:
+        """SUPPORT_HOURS and SUPPORT_DAYS, in SUPPORT_TIMEZONE (DEFAULT_TIMEZONE when unset)."""
         return cls.parse(
-            environ.get("SUPPORT_HOURS", "09:00-21:00"),
-            environ.get("SUPPORT_DAYS", "mon-sun"),
-            environ.get("SUPPORT_TIMEZONE") or environ.get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
+            config.text("SUPPORT_HOURS", env),
+            config.text("SUPPORT_DAYS", env),
+            config.text("SUPPORT_TIMEZONE", env) or config.text("DEFAULT_TIMEZONE", env),
         )
 
     def is_open(self, now: datetime) -> bool:

@@ -7,11 +7,11 @@ helpdesk, through the outbox and its webhook) pick it up from the case store.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.case_store import CaseStore, Ticket, TicketDraft
+from bot import config
+from bot.case_store import CaseDatabase, CaseStore, Ticket, TicketDraft
 from bot.case_store.escalations import EscalationStore
 from bot.handoff.hours import SupportHours
 from bot.handoff.summary import HandoffFacts, summarize
@@ -37,12 +37,13 @@ class HandoffService:
         self.agent_language = agent_language
 
     @classmethod
-    def from_environment(cls) -> HandoffService:
+    def configured(cls, database: CaseDatabase) -> HandoffService:
+        """Hand-overs into the process's case database, with SUPPORT_HOURS and SUPPORT_AGENT_LANGUAGE."""
         return cls(
-            CaseStore(),
-            EscalationStore(),
-            SupportHours.from_environment(),
-            os.environ.get("SUPPORT_AGENT_LANGUAGE", "zh"),
+            CaseStore(database),
+            EscalationStore(database),
+            SupportHours.configured(),
+            config.text("SUPPORT_AGENT_LANGUAGE"),
         )
 
     def hand_off(self, conversation_id: str, facts: HandoffFacts, now: datetime) -> Handoff:

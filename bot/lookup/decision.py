@@ -11,22 +11,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, get_args
 
+from bot.lookup.outcomes import TICKET_OUTCOMES, Outcome
 from bot.lookup.timelines import add_working_days, china_date
 from bot.merchant_api.models import Transaction
 
 if TYPE_CHECKING:
     from bot.lookup.timelines import TimelineTable
 
-Outcome = Literal[
-    "refund_ticket",
-    "dispute_ticket",
-    "reversal_in_progress",
-    "no_charge",
-    "charge_succeeded",
-    "escalated",
-]
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
-TICKET_OUTCOMES: frozenset[Outcome] = frozenset({"refund_ticket", "dispute_ticket"})
 
 DecisionKind = Literal["outcome", "ask_sharper_key", "choose"]
 

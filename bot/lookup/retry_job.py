@@ -16,6 +16,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.case_store import CaseDatabase
 from bot.lookup.service import CaseResult, LookupService
 from bot.profile import exit_if_unsafe
 from bot.rounds import run_rounds
@@ -50,7 +51,8 @@ async def run(once: bool, interval: float) -> int:
     """Run rounds until stopped (or one round with `once`); returns the exit status."""
     exit_if_unsafe()
     try:
-        service = LookupService.from_environment()
+        database = CaseDatabase()
+        service = LookupService.configured(database)
     except Exception as exc:  # configuration: a bad timelines file or database URL
         logger.error("cannot start: %s", exc)
         return 2
@@ -63,6 +65,7 @@ async def run(once: bool, interval: float) -> int:
         return await run_rounds(retry_round, once=once, interval=interval, what="retry")
     finally:
         await service.aclose()
+        database.close()
 
 
 def _positive(text: str) -> float:

@@ -13,28 +13,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from bot.case_store import CaseStore, PendingDraft, Ticket, TicketDraft
-from bot.case_store.store import CASE_KIND_FOR_OUTCOME, url_from_environment
-from bot.lookup.decision import Claim, Decision, DecisionLimits, Outcome, amount_fits, decide, overdue
-from bot.lookup.timelines import DEFAULT_TIMELINES_FILE, TimelineTable, china_date, load_table, quote
+from bot import config
+from bot.case_store import CaseDatabase, CaseStore, PendingDraft, Ticket, TicketDraft
+from bot.case_store.store import CASE_KIND_FOR_OUTCOME
+from bot.lookup.decision import Claim, Decision, DecisionLimits, amount_fits, decide, overdue
+from bot.lookup.outcomes import Outcome
+from bot.lookup.timelines import TimelineTable, china_date, load_table, quote
 from bot.merchant_api import MerchantAPI, MerchantAPIError, MerchantAPIUnavailable, SearchQuery, Transaction
 from bot.parsing.shop_names import could_be_shop
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MERCHANT_API_URL = "http://127.0.0.1:8090"
-DEFAULT_MERCHANT_API_KEY = "sandbox-key"
 DEFAULT_SEARCH_MARGIN = timedelta(minutes=10)
 # The merchant API searches at most this span at once (openapi.yaml), margins included.
 MAX_SEARCH_WINDOW = timedelta(days=31)
@@ -203,19 +201,16 @@ class LookupService:
         self._timeout = lookup_timeout
 
     @classmethod
-    def from_environment(cls) -> LookupService:
-        """A service configured from MERCHANT_API_URL, MERCHANT_API_KEY, CASE_STORE_URL, TIMELINES_FILE."""
-        table = load_table(Path(os.environ.get("TIMELINES_FILE") or DEFAULT_TIMELINES_FILE))
-        api = MerchantAPI(
-            os.environ.get("MERCHANT_API_URL") or DEFAULT_MERCHANT_API_URL,
-            os.environ.get("MERCHANT_API_KEY") or DEFAULT_MERCHANT_API_KEY,
-        )
-        return cls(api, CaseStore(url_from_environment()), table)
+    def configured(cls, database: CaseDatabase) -> LookupService:
+        """A service on the merchant API at MERCHANT_API_URL (MERCHANT_API_KEY), quoting from
+        TIMELINES_FILE, keeping cases in the process's case database."""
+        table = load_table(config.path("TIMELINES_FILE"))
+        api = MerchantAPI(config.text("MERCHANT_API_URL"), config.text("MERCHANT_API_KEY"))
+        return cls(api, CaseStore(database), table)
 
     async def aclose(self) -> None:
-        """Close the merchant API client and the case store's connections."""
+        """Close the merchant API client (the case database is its owner's to close)."""
         await self.api.aclose()
-        await asyncio.to_thread(self.store.close)
 
     async def __aenter__(self) -> LookupService:
         return self

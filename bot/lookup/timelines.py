@@ -19,7 +19,7 @@ from bot.merchant_api.models import Transaction
 
 if TYPE_CHECKING:
     # Only for annotations: bot.lookup.decision imports this module.
-    from bot.lookup.decision import Outcome
+    from bot.lookup.outcomes import Outcome
 
 DEFAULT_TIMELINES_FILE = PROJECT_ROOT / "timelines.yml"
 

@@ -18,6 +18,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from bot.case_store import CaseDatabase
 from bot.case_store.merchants import MerchantDirectory, MerchantError
 from bot.case_store.qr_models import QrCode
 from bot.config import PROJECT_ROOT
@@ -81,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing.add_argument("merchant_id")
     args = parser.parse_args(argv)
 
-    directory = MerchantDirectory(args.url)
+    database = CaseDatabase(args.url)
+    directory = MerchantDirectory(database)
     try:
         if args.command == "add-merchant":
             added = directory.add_merchant(args.merchant_id, args.name, args.login, _password(args))
@@ -118,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:
-        directory.close()
+        database.close()
     return 0
 
 

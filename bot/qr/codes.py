@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import io
-import os
 from urllib.parse import urlsplit, urlunsplit
 
 import segno
+
+from bot import config
 
 ERROR_LEVEL = "m"  # 15 % of the code may be smudged or torn and it still reads
 BORDER_MODULES = 4  # the quiet zone the standard asks for
 
 
 def public_url() -> str:
-    """Where phones reach the gateway (what printed codes point to)."""
+    """Where phones reach the gateway (what printed codes point to): GATEWAY_PUBLIC_URL, else the
+    gateway on this machine (the merchant pages use the address they were asked on instead)."""
     return (
-        os.environ.get("GATEWAY_PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('GATEWAY_PORT', '8000')}"
+        config.text("GATEWAY_PUBLIC_URL").rstrip("/") or f"http://127.0.0.1:{config.integer('GATEWAY_PORT')}"
     )
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
+from bot import config
 from bot.config import settings
 
 
 def counter_code_hours() -> float:
     """How long a counter code works (QR_COUNTER_CODE_HOURS, 24 by default)."""
-    return float(os.environ.get("QR_COUNTER_CODE_HOURS", "24"))
+    return config.number("QR_COUNTER_CODE_HOURS")
 
 
 def parse_local_time(value: str) -> datetime:

@@ -4,7 +4,6 @@ instructions in Chinese and English, as SVG (for print shops) or PNG (for any pr
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot import config
 from bot.qr.codes import BORDER_MODULES, make_code
 
 A6_MM = (105.0, 148.0)
@@ -37,7 +37,7 @@ class NoChineseFont(RuntimeError):
 
 @lru_cache(maxsize=1)
 def chinese_font_path() -> Path:
-    configured = os.environ.get("POSTER_FONT")
+    configured = config.text("POSTER_FONT")
     if configured:
         return Path(configured)
     try:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from bot import config
 from bot.profile import exit_if_unsafe
 from bot.web.app import create_app
 from bot.web.settings import GatewaySettings
@@ -11,10 +10,10 @@ from bot.web.settings import GatewaySettings
 
 def main() -> None:
     exit_if_unsafe()
-    app = create_app(GatewaySettings.from_environment())
+    app = create_app(GatewaySettings.configured())
     app.run(
-        host=os.environ.get("GATEWAY_HOST", "127.0.0.1"),
-        port=int(os.environ.get("GATEWAY_PORT", "8000")),
+        host=config.text("GATEWAY_HOST"),
+        port=config.integer("GATEWAY_PORT"),
         access_log=False,
         motd=False,
     )

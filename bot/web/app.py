@@ -8,6 +8,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, text
 
+from bot.case_store import CaseDatabase
 from bot.web.assets import Asset, asset_response, load_assets
 from bot.web.chat import ChatService
 from bot.web.merchant_pages import add_merchant_routes
@@ -33,16 +34,18 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         shared = create_shared_state(settings)
     except SharedStateUnavailable as error:
         raise SystemExit(str(error)) from None
+    database = CaseDatabase(settings.case_store_url)  # the process's one engine on the case store
 
     @app.before_server_start
     async def start_chat(app: Sanic, _loop: object) -> None:
         await shared.open()  # its Redis client belongs to the server's event loop
-        app.ctx.chat = ChatService(settings, shared)
+        app.ctx.chat = ChatService(settings, shared, database)
 
     @app.after_server_stop
     async def stop_chat(app: Sanic, _loop: object) -> None:
         await app.ctx.chat.close()
         await shared.close()
+        database.close()
 
     @app.on_request
     async def refuse_foreign_origins(request: Request) -> HTTPResponse | None:
@@ -74,8 +77,8 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     async def health(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    add_merchant_routes(app, settings, shared)
-    add_support_routes(app, settings, shared)
+    add_merchant_routes(app, settings, shared, database)
+    add_support_routes(app, settings, shared, database)
 
     @app.websocket("/ws")
     async def chat_socket(request: Request, ws: object) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
+from bot.case_store import CaseDatabase
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
@@ -59,7 +60,7 @@ class ChatService:
     """Everything the sockets of one gateway process share; what other gateway processes must see
     too (limits, turns, answered ids, the hub) is in the shared state."""
 
-    def __init__(self, settings: GatewaySettings, shared: SharedState) -> None:
+    def __init__(self, settings: GatewaySettings, shared: SharedState, database: CaseDatabase) -> None:
         self.settings = settings
         self.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         self.sessions = ConversationSessions(settings.secret, settings.session_days)
@@ -69,8 +70,8 @@ class ChatService:
         self.failed_scans = shared.limiter(
             "failed-scans", settings.failed_scans_per_hour, window_seconds=3600
         )
-        self.directory = MerchantDirectory(settings.case_store_url)
-        self.escalations = EscalationStore(settings.case_store_url)
+        self.directory = MerchantDirectory(database)
+        self.escalations = EscalationStore(database)
         # Customers' sockets by conversation, agents' consoles by the conversation they hold.
         self.hub = shared.hub
         self._turns = shared.locks("conversation")
@@ -306,8 +307,6 @@ class ChatService:
         if self._forwards:
             await asyncio.gather(*self._forwards, return_exceptions=True)
         await self.rasa.close()
-        self.directory.close()
-        self.escalations.close()
 
 
 async def _receive(socket: Socket, timeout: float | None = None) -> Any:

@@ -24,9 +24,9 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sanic.response import html as html_response
-from sqlalchemy.exc import IntegrityError
 
-from bot.case_store.merchants import MerchantDirectory, MerchantError, normalize_token
+from bot.case_store import CaseDatabase
+from bot.case_store.merchants import CodeJustReplaced, MerchantDirectory, MerchantError, normalize_token
 from bot.case_store.qr_models import Merchant, QrCode, Terminal
 from bot.config import settings as bot_settings
 from bot.qr.codes import landing_url, png, svg
@@ -439,24 +439,20 @@ class Staff:
     csrf: str
 
 
-def add_merchant_routes(app: Sanic, settings: GatewaySettings, shared: SharedState) -> None:
+def add_merchant_routes(
+    app: Sanic, settings: GatewaySettings, shared: SharedState, database: CaseDatabase
+) -> None:
     """The merchant pages under /merchant (the stylesheet is /merchant.css, served with the widget's)."""
     sessions = MerchantSessions(settings.secret, settings.merchant_session_hours)
     guard = SignInGuard(
         shared, "merchant", settings.merchant_login_failures, settings.merchant_login_window_minutes * 60
     )
 
-    @app.before_server_start
-    async def open_merchant_directory(app: Sanic, _loop: object) -> None:
-        app.ctx.merchant_directory = MerchantDirectory(settings.case_store_url)
-
-    @app.after_server_stop
-    async def close_merchant_directory(app: Sanic, _loop: object) -> None:
-        app.ctx.merchant_directory.close()
+    directory = MerchantDirectory(database)
 
     def call(request: Request, method: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
         """A directory method (synchronous SQL) off the event loop."""
-        return asyncio.to_thread(getattr(request.app.ctx.merchant_directory, method), *args, **kwargs)
+        return asyncio.to_thread(getattr(directory, method), *args, **kwargs)
 
     def base_url(request: Request) -> str:
         return settings.public_url or f"{request.scheme}://{request.host}"
@@ -521,7 +517,7 @@ def add_merchant_routes(app: Sanic, settings: GatewaySettings, shared: SharedSta
         return html_response(login_page(notice_html=notice), headers=NO_STORE)
 
     async def merchant_id_of(login: str, password: str) -> str | None:
-        merchant = await asyncio.to_thread(app.ctx.merchant_directory.sign_in, login, password)
+        merchant = await asyncio.to_thread(directory.sign_in, login, password)
         return merchant.merchant_id if merchant else None
 
     door = StaffDoor(
@@ -565,12 +561,12 @@ def add_merchant_routes(app: Sanic, settings: GatewaySettings, shared: SharedSta
             return not_found()
         try:
             await call(request, "issue_terminal_code", terminal_id, merchant_id=staff.merchant.merchant_id)
-        except MerchantError:
-            return not_found()
-        except IntegrityError:  # two replacements at once: the other one won
+        except CodeJustReplaced:
             return message_page(
                 409, "刚刚已换过码，请刷新页面。", "The code was just replaced: reload the page."
             )
+        except MerchantError:
+            return not_found()
         done = "replaced" if current[terminal_id] is not None else "made"
         return redirect(f"{HOME_PATH}?{urlencode({'done': done, 'terminal': terminal_id})}", status=303)
 

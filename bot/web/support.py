@@ -33,12 +33,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect, text
 from sanic.response import html as html_response
 from sanic.response import json as json_response
-from sqlalchemy import select
 from websockets.exceptions import ConnectionClosed
 
-from bot.case_store import CaseStore, InvalidTransition
+from bot.case_store import CaseDatabase, CaseStore, InvalidTransition
 from bot.case_store.agents import Agent, AgentDirectory
-from bot.case_store.escalation_models import Escalation, EscalationRow
+from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import (
     AlreadyClaimed,
     EscalationClosed,
@@ -125,19 +124,6 @@ def queue_frame(waiting: list[Escalation]) -> dict[str, Any]:
     }
 
 
-def _held_by(store: EscalationStore, login: str) -> list[Escalation]:
-    """The escalations an agent holds now, oldest claim first."""
-    statement = (
-        select(EscalationRow)
-        .where(EscalationRow.status == "claimed")
-        .where(EscalationRow.agent == login)
-        .order_by(EscalationRow.claimed_at, EscalationRow.id)
-    )
-    with store.engine.connect() as connection:
-        ids = [row.id for row in connection.execute(statement)]
-    return [e for e in (store.get(i) for i in ids) if e is not None]
-
-
 # --- the service ----------------------------------------------------------------------------------
 
 
@@ -149,15 +135,16 @@ class SupportService:
         settings: GatewaySettings,
         hub: LiveHub,
         conversation_turn: Callable[[str], AbstractAsyncContextManager[None]],
+        database: CaseDatabase,
     ) -> None:
         self.settings = settings
         self.hub = hub
         # The customer's messages and the agent's writes into one conversation take turns, so that
         # two rasa servers never change its tracker at once (the local profile has no shared lock).
         self._turn = conversation_turn
-        self.agents = AgentDirectory(settings.case_store_url)
-        self.escalations = EscalationStore(settings.case_store_url)
-        self.cases = CaseStore(settings.case_store_url)
+        self.agents = AgentDirectory(database)
+        self.escalations = EscalationStore(database)
+        self.cases = CaseStore(database)
         self.tracker = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
         self._last_queue: list[dict[str, Any]] | None = None
         self._poller: asyncio.Task[None] | None = None
@@ -170,9 +157,6 @@ class SupportService:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         await self.tracker.close()
-        self.agents.close()
-        self.escalations.close()
-        self.cases.close()
 
     async def queue(self) -> dict[str, Any]:
         return queue_frame(await asyncio.to_thread(self.escalations.waiting))
@@ -262,7 +246,9 @@ def _text_field(body: dict[str, Any], name: str, limit: int) -> str | None:
     return value[:limit] if value else None
 
 
-def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedState) -> None:
+def add_support_routes(
+    app: Sanic, settings: GatewaySettings, shared: SharedState, database: CaseDatabase
+) -> None:
     """The console under /support (its script and style are /console.js and /console.css)."""
     sessions = SignedSessions(settings.secret, settings.agent_session_hours, purpose="agent")
     guard = SignInGuard(
@@ -271,7 +257,7 @@ def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedStat
 
     @app.after_server_start
     async def start_support(app: Sanic, _loop: object) -> None:
-        app.ctx.support = SupportService(settings, app.ctx.chat.hub, app.ctx.chat.conversation)
+        app.ctx.support = SupportService(settings, app.ctx.chat.hub, app.ctx.chat.conversation, database)
         app.ctx.support.start()
 
     @app.before_server_stop
@@ -390,7 +376,7 @@ def add_support_routes(app: Sanic, settings: GatewaySettings, shared: SharedStat
     @signed_in_api
     async def support_queue(request: Request, agent: Agent) -> HTTPResponse:
         frame = await service(request).queue()
-        mine = await asyncio.to_thread(_held_by, service(request).escalations, agent.login)
+        mine = await asyncio.to_thread(service(request).escalations.held_by, agent.login)
         return json_response({**frame, "mine": [queue_item(e) for e in mine]}, headers=NO_STORE)
 
     @app.get("/support/api/escalations/<escalation_id:int>")

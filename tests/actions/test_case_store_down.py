@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.handoff
 import actions.lookup
 from actions.turn import TakeTurn
-from bot.case_store import CaseStore
+from bot.case_store import CaseDatabase, CaseStore
 from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
 from bot.handoff.hours import SupportHours
@@ -65,20 +65,20 @@ async def setup(monkeypatch: pytest.MonkeyPatch, pg_database: Any, pg_template: 
     """The actions' services on a fresh PostgreSQL case store, with a merchant API that is down (the
     steps tested here either need none or keep the complaint because it is down)."""
     url = pg_database(pg_template)
-    cases, escalations = CaseStore(url), EscalationStore(url)
+    cases, escalations = CaseStore(CaseDatabase(url)), EscalationStore(CaseDatabase(url))
     api = MerchantAPI(f"http://127.0.0.1:{free_port()}", "unused", retries=0, connect_timeout=1)
     lookup = LookupService(api, cases, load_table())
     handoff = HandoffService(cases, escalations, ALWAYS, "en")
     monkeypatch.setattr(actions.lookup, "lookup_service", lambda: lookup)
     monkeypatch.setattr(actions.handoff, "handoff_service", lambda: handoff)
-    killer = ConnectionKiller([cases.engine, escalations.engine], admin_url=PG_ADMIN_URL)
+    killer = ConnectionKiller([cases.database.engine, escalations.database.engine], admin_url=PG_ADMIN_URL)
     inspector = Inspector(url)
     yield Setup(url, killer, inspector)
     inspector.close()
     killer.close()
     await api.aclose()
-    cases.close()
-    escalations.close()
+    cases.database.close()
+    escalations.database.close()
 
 
 def _tickets(setup: Setup) -> int:
@@ -143,7 +143,7 @@ async def test_a_hand_off_that_cannot_be_stored_is_answered_and_can_be_asked_aga
 
     dispatcher = CollectingDispatcher()
     await TakeTurn().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
-    assert EscalationStore(setup.url).open_for(CONVERSATION) is not None
+    assert EscalationStore(CaseDatabase(setup.url)).open_for(CONVERSATION) is not None
     assert _tickets(setup) == 1
 
 
@@ -157,6 +157,6 @@ async def test_a_complaint_kept_for_later_that_cannot_be_stored_is_answered_and_
 
     dispatcher = CollectingDispatcher()
     await TakeTurn().run(dispatcher, make_tracker(domain, slots=after, **message), domain)
-    [pending] = CaseStore(setup.url).find_by_conversation(CONVERSATION)
+    [pending] = CaseStore(CaseDatabase(setup.url)).find_by_conversation(CONVERSATION)
     assert pending.status == "waiting_for_lookup"
     assert any(pending.number in (m.get("text") or "") for m in dispatcher.messages)

@@ -14,7 +14,7 @@ import actions.handoff
 from actions.handoff import BackToBot
 from actions.lookup import tell_result
 from actions.turn import TakeTurn
-from bot.case_store import CaseStore, upgrade
+from bot.case_store import CaseDatabase, CaseStore, upgrade
 from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
 from bot.handoff.hours import DAY_NAMES, SupportHours
@@ -47,7 +47,9 @@ def case_store_url(tmp_path: Path) -> str:
 
 
 def use_service(monkeypatch: pytest.MonkeyPatch, url: str, hours: SupportHours, agent_language: str) -> None:
-    service = HandoffService(CaseStore(url), EscalationStore(url), hours, agent_language)
+    service = HandoffService(
+        CaseStore(CaseDatabase(url)), EscalationStore(CaseDatabase(url)), hours, agent_language
+    )
     monkeypatch.setattr(actions.handoff, "handoff_service", lambda: service)
 
 
@@ -62,7 +64,7 @@ async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain,
     tracker = make_tracker(domain, "转人工", intent="request_human", slots=FACTS)
     events = await TakeTurn().run(dispatcher, tracker, domain)
     [said, payload] = dispatcher.messages
-    escalation = EscalationStore(open_support).open_for("test")
+    escalation = EscalationStore(CaseDatabase(open_support)).open_for("test")
     assert escalation is not None and escalation.reason == "customer_asked"
     ticket = escalation.ticket_number
     assert ticket.startswith("ES-") and ticket in said["text"] and "留在这个页面" in said["text"]
@@ -76,7 +78,7 @@ async def test_asking_for_a_person_queues_the_case_and_says_what_happens(domain,
     assert {"event": "slot", "name": "case_outcome", "value": "escalated", "timestamp": None} in events
     assert "¥56.00" in escalation.summary_customer and "客户要求人工" in escalation.summary_customer
     assert "The customer asked for a person" in escalation.summary_agent
-    stored = CaseStore(open_support).get(ticket)
+    stored = CaseStore(CaseDatabase(open_support)).get(ticket)
     assert stored.kind == "escalation" and stored.amount == 56 and stored.window_start is not None
 
 
@@ -85,7 +87,7 @@ async def test_asking_again_finds_the_same_case(domain, open_support: str) -> No
     await TakeTurn().run(first, make_tracker(domain, "人工", intent="request_human", slots=FACTS), domain)
     await TakeTurn().run(second, make_tracker(domain, "人工", intent="request_human", slots=FACTS), domain)
     assert first.messages[1]["custom"]["ticket_id"] == second.messages[1]["custom"]["ticket_id"]
-    assert len(EscalationStore(open_support).waiting()) == 1
+    assert len(EscalationStore(CaseDatabase(open_support)).waiting()) == 1
 
 
 async def test_once_handed_over_the_customer_is_told_a_person_is_coming(domain, open_support: str) -> None:
@@ -96,7 +98,7 @@ async def test_once_handed_over_the_customer_is_told_a_person_is_coming(domain, 
     )
     assert [bool(m.get("custom")) for m in dispatcher.messages] == [False]
     assert "人工同事" in dispatcher.messages[0]["text"]
-    assert EscalationStore(open_support).waiting() == []
+    assert EscalationStore(CaseDatabase(open_support)).waiting() == []
 
 
 async def test_a_concluded_case_is_handed_over_with_its_own_ticket(domain, open_support: str) -> None:
@@ -109,9 +111,9 @@ async def test_a_concluded_case_is_handed_over_with_its_own_ticket(domain, open_
     )
     assert dispatcher.messages[1]["custom"]["ticket_id"] == "RF-20261126-0042"
     assert dispatcher.messages[1]["custom"]["transaction_id"] == "TXN0005"
-    escalation = EscalationStore(open_support).open_for("test")
+    escalation = EscalationStore(CaseDatabase(open_support)).open_for("test")
     assert escalation.lookup == {"transaction_id": "TXN0005", "outcome": "refund_ticket"}
-    assert CaseStore(open_support).find_by_conversation("test") == []
+    assert CaseStore(CaseDatabase(open_support)).find_by_conversation("test") == []
 
 
 async def test_out_of_hours_the_customer_is_told_when_people_answer(
@@ -128,7 +130,7 @@ async def test_out_of_hours_the_customer_is_told_when_people_answer(
     opening = LATER.next_opening(datetime.now(SHANGHAI))
     assert opening - datetime.now(SHANGHAI) > timedelta(hours=20)
     assert "not at work" in text and f"{opening:%H:%M}" in text and "95588" in text
-    assert EscalationStore(case_store_url).waiting()[0].status == "waiting"
+    assert EscalationStore(CaseDatabase(case_store_url)).waiting()[0].status == "waiting"
 
 
 async def test_unusable_answers_never_get_one_question_a_third_time(domain, open_support: str) -> None:
@@ -142,7 +144,7 @@ async def test_unusable_answers_never_get_one_question_a_third_time(domain, open
                 slots[event["name"]] = event["value"]
         asked.append(slots["dialogue"]["pending_question"])
     assert asked == ["transaction_time", "transaction_time", "amount", "amount"]
-    assert EscalationStore(open_support).waiting() == []
+    assert EscalationStore(CaseDatabase(open_support)).waiting() == []
 
 
 async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(domain) -> None:
@@ -171,7 +173,7 @@ async def test_a_case_the_decision_escalated_is_not_handed_over_twice(domain, op
     )
     await TakeTurn().run(dispatcher, tracker, domain)
     assert not [m for m in dispatcher.messages if m.get("custom")], "one case_result per case"
-    assert EscalationStore(open_support).waiting() == []
+    assert EscalationStore(CaseDatabase(open_support)).waiting() == []
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.case_store import CaseStore, upgrade
+from bot.case_store import CaseDatabase, CaseStore, upgrade
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
@@ -37,7 +37,7 @@ from bot.webhooks import (
     verify_signature,
 )
 from devtools.processes import free_port
-from tests.bot.case_store.support import SHANGHAI, Clock, refund_draft
+from tests.bot.case_store.support import SHANGHAI, Clock, opened, refund_draft
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret"
@@ -127,16 +127,16 @@ def clock() -> Clock:
 
 @pytest.fixture
 def outbox(database_url: str) -> Iterator[Outbox]:
-    store = Outbox(database_url)
+    store = Outbox(CaseDatabase(database_url))
     yield store
-    store.close()
+    store.database.close()
 
 
 @pytest.fixture
 def escalations(database_url: str, clock: Clock) -> Iterator[EscalationStore]:
-    store = EscalationStore(database_url, clock=clock)
+    store = EscalationStore(CaseDatabase(database_url), clock=clock)
     yield store
-    store.close()
+    store.database.close()
 
 
 def _open(store: EscalationStore, conversation_id: str = "conv-1", **overrides: Any) -> Escalation:
@@ -297,7 +297,7 @@ async def test_two_deliverers_at_once_send_each_event_once(
 ) -> None:
     for i in range(12):
         _open(escalations, f"conv-{i}")
-    other = Outbox(database_url)
+    other = Outbox(CaseDatabase(database_url))
     try:
         with Receiver(delay=0.02) as receiver:
             settings = _settings(receiver.url)
@@ -307,7 +307,7 @@ async def test_two_deliverers_at_once_send_each_event_once(
                     deliver_due(other, settings, client_b, clock.now),
                 )
     finally:
-        other.close()
+        other.database.close()
 
     assert sum(delivered) == 12
     event_ids = [request.headers["X-Webhook-Event-Id"] for request in receiver.requests]
@@ -337,7 +337,7 @@ async def test_chinese_text_arrives_intact(
 
 
 async def test_ticket_changes_are_delivered(database_url: str, outbox: Outbox, clock: Clock) -> None:
-    with CaseStore(database_url, business_timezone=SHANGHAI, clock=clock) as cases:
+    with opened(CaseStore, database_url, business_timezone=SHANGHAI, clock=clock) as cases:
         ticket = cases.open_ticket(refund_draft())
     with Receiver() as receiver:
         async with _client() as client:
@@ -381,11 +381,11 @@ def test_signature_verifies_and_tampering_does_not(escalations: EscalationStore,
 
 
 def test_settings_from_the_environment() -> None:
-    assert WebhookSettings.from_environment({}) == WebhookSettings(
+    assert WebhookSettings.configured({}) == WebhookSettings(
         url="", secret=DEFAULT_SECRET, timeout_seconds=10.0, poll_seconds=2.0
     )
     assert DEFAULT_SECRET == "local-dev-webhook-secret"
-    assert WebhookSettings.from_environment(
+    assert WebhookSettings.configured(
         {
             "HELPDESK_WEBHOOK_URL": " https://helpdesk.example/hooks ",
             "HELPDESK_WEBHOOK_SECRET": "s",
@@ -396,11 +396,11 @@ def test_settings_from_the_environment() -> None:
         url="https://helpdesk.example/hooks", secret="s", timeout_seconds=3.5, poll_seconds=0.5
     )
     with pytest.raises(ValueError, match="HELPDESK_WEBHOOK_TIMEOUT_SECONDS"):
-        WebhookSettings.from_environment({"HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
+        WebhookSettings.configured({"HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
     with pytest.raises(ValueError, match="more than 0"):
-        WebhookSettings.from_environment({"WEBHOOK_POLL_SECONDS": "0"})
+        WebhookSettings.configured({"WEBHOOK_POLL_SECONDS": "0"})
     with pytest.raises(ValueError, match="http"):
-        WebhookSettings.from_environment({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
+        WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
 
 
 def test_back_off_doubles_up_to_ten_minutes_with_a_little_jitter() -> None:
@@ -430,7 +430,7 @@ def _env(database_url: str, webhook_url: str, **extra: str) -> dict[str, str]:
 
 
 def test_once_delivers_what_is_due_and_exits(database_url: str) -> None:
-    with EscalationStore(database_url) as store:  # the real clock: due for the deliverer's real clock
+    with opened(EscalationStore, database_url) as store:  # the real clock: due for the deliverer's real clock
         _open(store)
     with Receiver() as receiver:
         result = subprocess.run(
@@ -460,7 +460,7 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
         )
         try:
             time.sleep(1.0)  # running, nothing to send yet
-            with EscalationStore(database_url) as store:
+            with opened(EscalationStore, database_url) as store:
                 _open(store)  # written while the deliverer runs: the next poll sends it
             deadline = time.monotonic() + 20
             while not receiver.requests and time.monotonic() < deadline:
@@ -478,10 +478,10 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
 
 
 def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(database_url: str) -> None:
-    with EscalationStore(database_url) as store:
+    with opened(EscalationStore, database_url) as store:
         for n in range(3):
             _open(store, conversation_id=f"web-purge-{n}")
-    with Outbox(database_url) as outbox:
+    with opened(Outbox, database_url) as outbox:
         long_ago = datetime.now(SHANGHAI) - timedelta(days=31)
         old = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
         recent = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
@@ -496,7 +496,7 @@ def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(databas
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    with Outbox(database_url) as outbox:
+    with opened(Outbox, database_url) as outbox:
         left = {message.id: message.delivered_at for message in outbox.messages()}
     assert old.id not in left and recent.id in left and left[recent.id] is not None
     assert [delivered for delivered in left.values() if delivered is None], "an undelivered event was purged"

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from benchmarks.chromium import chromium_path, launch
+from bot.case_store import CaseDatabase
 from bot.case_store.merchants import MerchantDirectory
 from bot.profile import PRODUCTION, profile
 from devtools.processes import AssistantProcesses
@@ -82,13 +83,13 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
 @pytest.fixture(scope="session")
 def merchants(assistant: Client) -> Iterator[MerchantDirectory]:
     """Two sandbox merchants with a terminal each, in the assistant's case store."""
-    directory = MerchantDirectory(assistant.processes.case_store_url)
+    directory = MerchantDirectory(CaseDatabase(assistant.processes.case_store_url))
     for transaction_id, login in (("TXN0005", "familymart"), ("TXN0006", "sinopec")):
         found = sandbox_transaction(assistant, transaction_id)
         directory.add_merchant(found["merchant_id"], found["merchant_name"], login, "a long test password")
         directory.add_terminal(found["merchant_id"], found["terminal_id"])
     yield directory
-    directory.close()
+    directory.database.close()
 
 
 @pytest.fixture(scope="module")

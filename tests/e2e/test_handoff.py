@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.case_store import CaseStore
+from bot.case_store import CaseDatabase, CaseStore
 from bot.case_store.escalations import EscalationStore
 from tests.e2e.conftest import Client
 
@@ -40,14 +40,17 @@ def test_asking_for_a_person_mid_form_queues_the_case_with_its_facts(
     assert any("\u4e00" <= ch <= "\u9fff" for ch in _texts(replies)) == (language == "zh")
 
     assert assistant.tracker(sender)["slots"]["dialogue"]["stage"] == "handed_off"
-    escalation = EscalationStore(assistant.processes.case_store_url).open_for(sender)
+    escalation = EscalationStore(CaseDatabase(assistant.processes.case_store_url)).open_for(sender)
     assert escalation is not None and escalation.reason == "customer_asked" and escalation.status == "waiting"
     assert escalation.ticket_number == ticket_number and escalation.language == language
     assert "¥56.00" in escalation.summary_customer and "¥56.00" in escalation.summary_agent
-    ticket = CaseStore(assistant.processes.case_store_url).get(ticket_number)
+    ticket = CaseStore(CaseDatabase(assistant.processes.case_store_url)).get(ticket_number)
     assert ticket is not None and ticket.kind == "escalation" and ticket.amount is not None
 
     again = assistant.say(sender, ask)
     assert _case_result(again) is None, "a case_result is sent once"
     assert ("人工同事" if language == "zh" else "person from our team") in _texts(again)
-    assert EscalationStore(assistant.processes.case_store_url).open_for(sender).ticket_number == ticket_number
+    assert (
+        EscalationStore(CaseDatabase(assistant.processes.case_store_url)).open_for(sender).ticket_number
+        == ticket_number
+    )

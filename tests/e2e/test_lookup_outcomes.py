@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from benchmarks.conversation import card_message, complaint_message
 from benchmarks.conversation import case_result as payload_of
 from benchmarks.scenarios import reply_language
-from bot.case_store import CaseStore
+from bot.case_store import CaseDatabase, CaseStore
 from bot.case_store.escalations import EscalationStore
 from bot.config import PROJECT_ROOT
 from tests.e2e.conftest import Client, sandbox_transaction
@@ -76,7 +76,7 @@ def test_outcome_of_the_customers_own_payment(
     assert payload["transaction_id"] == transaction_id
     assert set(payload) == {"type", "outcome", "ticket_id", "transaction_id", "expected_by"}
     assert han(texts(replies)) == (language == "zh")
-    store = CaseStore(assistant.processes.case_store_url)
+    store = CaseStore(CaseDatabase(assistant.processes.case_store_url))
     if outcome in TICKET_OUTCOMES:
         ticket = store.get(payload["ticket_id"])
         assert ticket is not None and ticket.transaction_id == transaction_id
@@ -86,7 +86,7 @@ def test_outcome_of_the_customers_own_payment(
         assert payload["ticket_id"] in texts(replies)
     else:
         assert payload["ticket_id"] is None
-    escalation = EscalationStore(assistant.processes.case_store_url).open_for(sender)
+    escalation = EscalationStore(CaseDatabase(assistant.processes.case_store_url)).open_for(sender)
     if outcome == "escalated":
         # Beyond the bot's limit: the case joins the people's queue with its ticket and the payment found.
         assert escalation is not None and escalation.reason == "policy"
@@ -138,7 +138,7 @@ def test_nothing_found_says_so_plainly_and_opens_a_dispute(assistant: Client, la
     # The time searched is the time the customer gave, not the edge of its window.
     given = datetime.fromisoformat(transaction["created_at"]).astimezone(SHANGHAI)
     assert f"{given:%H:%M}" in texts(replies)
-    ticket = CaseStore(assistant.processes.case_store_url).get(payload["ticket_id"])
+    ticket = CaseStore(CaseDatabase(assistant.processes.case_store_url)).get(payload["ticket_id"])
     assert ticket is not None and ticket.card_last4 == "4242"
     # The first answer of our team, in working days: not the network's four-month deadline.
     answered_by = datetime.fromisoformat(payload["expected_by"]).date()
@@ -186,7 +186,7 @@ def test_merchant_api_failing_keeps_the_complaint_and_the_retry_job_completes_it
         ).raise_for_status()
     waiting_number = assistant.tracker(sender)["slots"]["ticket_number"]
     assert waiting_number and waiting_number in texts(replies), texts(replies)
-    store = CaseStore(assistant.processes.case_store_url)
+    store = CaseStore(CaseDatabase(assistant.processes.case_store_url))
     waiting = store.get(waiting_number)
     assert waiting is not None and waiting.status == "waiting_for_lookup"
     assert waiting.amount is not None and str(waiting.amount) == transaction["amount"]
@@ -219,7 +219,7 @@ def test_a_completed_payment_with_nothing_received_becomes_a_dispute(
     payload = payload_of(replies)
     assert payload is not None and payload["outcome"] == "dispute_ticket", texts(replies)
     assert payload["transaction_id"] == "TXN0032"
-    assert CaseStore(assistant.processes.case_store_url).get(payload["ticket_id"]) is not None
+    assert CaseStore(CaseDatabase(assistant.processes.case_store_url)).get(payload["ticket_id"]) is not None
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

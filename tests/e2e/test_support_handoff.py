@@ -12,8 +12,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from benchmarks.chromium import chromium_path, launch
+from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
+from tests.bot.case_store.support import opened
 from tests.e2e.browser import SCREENSHOTS, Widget, phone
 from tests.e2e.conftest import Client
 
@@ -53,9 +55,9 @@ def agent(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def agent_login(assistant: Client) -> str:
     login = f"agent-{uuid.uuid4().hex[:8]}"
-    directory = AgentDirectory(assistant.processes.case_store_url)
+    directory = AgentDirectory(CaseDatabase(assistant.processes.case_store_url))
     directory.add_agent(login, AGENT_NAME, PASSWORD)
-    directory.close()
+    directory.database.close()
     return login
 
 
@@ -77,7 +79,7 @@ def test_an_agent_takes_over_talks_and_hands_back(
     widget.say("昨天晚上8点刷卡失败，扣了我56块")
     widget.say("我要找人工客服")
     conversation_id = _conversation_id(customer)
-    with EscalationStore(assistant.processes.case_store_url) as store:
+    with opened(EscalationStore, assistant.processes.case_store_url) as store:
         escalation = store.open_for(conversation_id)
     assert escalation is not None and escalation.status == "waiting"
 
@@ -133,5 +135,5 @@ def test_an_agent_takes_over_talks_and_hands_back(
     assert [e["text"] for e in agent_events] == [AGENT_SAYS]
     assert agent_events[0]["metadata"]["agent"] == AGENT_NAME
     assert any(e["event"] == "bot" and CLOSING in (e.get("text") or "") for e in events)
-    with EscalationStore(assistant.processes.case_store_url) as store:
+    with opened(EscalationStore, assistant.processes.case_store_url) as store:
         assert store.get(escalation.id).status == "resolved"

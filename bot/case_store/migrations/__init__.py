@@ -9,7 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.case_store.store import make_engine, url_from_environment
+from bot import config as settings
+from bot.case_store.db import make_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 ALEMBIC_INI = MIGRATIONS_DIR.parent / "alembic.ini"
@@ -19,7 +20,7 @@ def alembic_config(url: str | None = None) -> Config:
     """An Alembic configuration for the database at `url` (CASE_STORE_URL or the default when None)."""
     config = Config(str(ALEMBIC_INI))
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["url"] = url or url_from_environment()
+    config.attributes["url"] = url or settings.case_store_url()
     config.attributes["configure_logging"] = False  # leave the caller's logging alone
     return config
 
@@ -43,7 +44,7 @@ def head_revision() -> str:
 
 def current_revision(url: str | None = None) -> str | None:
     """The revision the database is at, None when it has never been migrated."""
-    engine = make_engine(url or url_from_environment())
+    engine = make_engine(url or settings.case_store_url())
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

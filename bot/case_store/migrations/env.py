@@ -1,4 +1,4 @@
-"""Alembic environment of the case store: the URL comes from the caller or from CASE_STORE_URL."""
+"""Alembic set-up of the case store: the URL comes from the caller or from CASE_STORE_URL."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
+from bot.case_store.db import make_engine
 from bot.case_store.models import metadata
-from bot.case_store.store import make_engine, url_from_environment
+from bot.config import case_store_url
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -15,7 +16,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def _url() -> str:
-    return config.attributes.get("url") or url_from_environment()
+    return config.attributes.get("url") or case_store_url()
 
 
 def run_migrations_offline() -> None:

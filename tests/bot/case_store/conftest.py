@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from bot.case_store import CaseStore, upgrade
+from bot.case_store import CaseDatabase, CaseStore, upgrade
 from devtools.processes import TEST_POSTGRES_URL
 from tests.bot.case_store.support import SHANGHAI, Clock
 
@@ -121,6 +121,6 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(migrated_url: str, clock: Clock) -> Iterator[CaseStore]:
-    case_store = CaseStore(migrated_url, business_timezone=SHANGHAI, clock=clock)
+    case_store = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI, clock=clock)
     yield case_store
-    case_store.close()
+    case_store.database.close()

@@ -24,7 +24,7 @@ from sqlalchemy.pool import NullPool
 from bot.case_store.escalation_models import Escalation, EscalationRow, OutboxRow, dump_json, ticket_json
 from bot.case_store.escalations import TOPICS
 from bot.case_store.models import TicketRow, TicketSequenceRow
-from bot.case_store.outbox import TICKET_CHANGED
+from bot.case_store.outbox_hook import TICKET_CHANGED
 from bot.case_store.ticket_numbers import parse_number
 from tests.bot.case_store.conftest import PG_ADMIN_URL
 

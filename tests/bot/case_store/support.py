@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
-from bot.case_store import CaseStore, PendingDraft, TicketDraft
+from bot.case_store import CaseDatabase, CaseStore, PendingDraft, TicketDraft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+Store = TypeVar("Store")
+
+
+@contextmanager
+def opened(store: type[Store], url: str, **options: Any) -> Iterator[Store]:
+    """A store on its own case database at `url`, closed after the block."""
+    database = CaseDatabase(url)
+    try:
+        yield store(database, **options)  # type: ignore[call-arg]
+    finally:
+        database.close()
 
 
 class Clock:
@@ -63,7 +76,7 @@ def pending_draft(**overrides: Any) -> PendingDraft:
 def count(url_or_store: str | CaseStore, sql: str, **params: Any) -> int:
     """A COUNT query straight on the database."""
     if isinstance(url_or_store, CaseStore):
-        with url_or_store.engine.connect() as connection:
+        with url_or_store.database.engine.connect() as connection:
             return connection.execute(text(sql), params).scalar_one()
     engine = create_engine(url_or_store, future=True)
     try:

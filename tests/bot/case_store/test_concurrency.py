@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.case_store import CaseStore, CaseStoreError, Ticket
+from bot.case_store import CaseDatabase, CaseStore, CaseStoreError, Ticket
 from tests.bot.case_store.support import SHANGHAI, Clock, count, pending_draft, refund_draft
 
 CALLERS = 20
@@ -38,7 +38,7 @@ def test_racing_conversations_get_exactly_one_ticket(
     per_caller = [
         store
         if stores == "one shared store"
-        else CaseStore(migrated_url, business_timezone=SHANGHAI, clock=clock)
+        else CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI, clock=clock)
         for _ in range(CALLERS)
     ]
     try:
@@ -48,7 +48,7 @@ def test_racing_conversations_get_exactly_one_ticket(
     finally:
         for other in per_caller:
             if other is not store:
-                other.close()
+                other.database.close()
 
     assert {ticket.number for ticket in tickets} == {"RF-20261126-0001"}
     assert count(store, "SELECT COUNT(*) FROM tickets WHERE transaction_id = :tx", tx=TX) == 1
@@ -60,7 +60,7 @@ def test_racing_conversations_get_exactly_one_ticket(
 
 
 def _open_in_child(url: str, index: int, barrier: object, results: object) -> None:
-    store = CaseStore(url, business_timezone=SHANGHAI)
+    store = CaseStore(CaseDatabase(url), business_timezone=SHANGHAI)
     try:
         barrier.wait()  # type: ignore[attr-defined]
         ticket = store.open_ticket(refund_draft(transaction_id=TX, conversation_id=f"proc-{index}"))
@@ -68,7 +68,7 @@ def _open_in_child(url: str, index: int, barrier: object, results: object) -> No
     except Exception as exc:  # reported to the parent, which fails the test
         results.put(f"error: {exc!r}")  # type: ignore[attr-defined]
     finally:
-        store.close()
+        store.database.close()
 
 
 def test_racing_processes_get_exactly_one_ticket(migrated_url: str, store: CaseStore) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.case_store import CaseStore, Ticket, TicketDraft
+from bot.case_store import CaseDatabase, CaseStore, CaseStoreUnavailable, Ticket, TicketDraft
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
@@ -45,7 +45,7 @@ from tests.bot.case_store.connection_killer import (
     Inspector,
     terminate_all,
 )
-from tests.bot.case_store.support import SHANGHAI, Clock, pending_draft, refund_draft
+from tests.bot.case_store.support import SHANGHAI, Clock, opened, pending_draft, refund_draft
 
 TERMINAL = "10293847"
 ALWAYS = SupportHours.parse("00:00-23:59:59", "mon-sun", "Asia/Shanghai")
@@ -81,18 +81,18 @@ class World:
 
 @pytest.fixture
 def world(backend: str, migrated_url: str, clock: Clock) -> Iterator[World]:
-    cases = CaseStore(migrated_url, business_timezone=SHANGHAI, clock=clock)
-    escalations = EscalationStore(migrated_url, clock=clock)
-    merchants = MerchantDirectory(migrated_url, clock=clock)
+    cases = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI, clock=clock)
+    escalations = EscalationStore(CaseDatabase(migrated_url), clock=clock)
+    merchants = MerchantDirectory(CaseDatabase(migrated_url), clock=clock)
     admin_url = PG_ADMIN_URL if backend == "postgresql" else None
-    # MerchantDirectory does not show its engine; the test reaches for it.
-    killer = ConnectionKiller([cases.engine, escalations.engine, merchants._engine], admin_url=admin_url)
+    engines = [cases.database.engine, escalations.database.engine, merchants.database.engine]
+    killer = ConnectionKiller(engines, admin_url=admin_url)
     inspector = Inspector(migrated_url)
     yield World(backend, migrated_url, cases, escalations, merchants, killer, inspector, clock, admin_url)
     inspector.close()
     killer.close()
     for store in (cases, escalations, merchants):
-        store.close()
+        store.database.close()
 
 
 # --- the multi-row writes -----------------------------------------------------------------------------
@@ -362,9 +362,11 @@ def _cut(world: World, scenario: Scenario, key: str, state: Any, point: int | st
     world.killer.arm(point)
     try:
         result = scenario.run(world, key, state)
-    except DBAPIError as exc:
+    except CaseStoreUnavailable as exc:
+        # The store says "unavailable"; what it hides is the dead connection's own error.
+        assert isinstance(exc.__cause__, DBAPIError), repr(exc.__cause__)
         assert len(world.killer.kills) == kills + 1, f"{exc!r} raised, but no connection was killed"
-        return exc, None
+        return exc.__cause__, None
     finally:
         world.killer.disarm()
     assert len(world.killer.kills) == kills, f"the connection was killed ({world.killer.kills[-1]}), no error"
@@ -457,7 +459,7 @@ def _pg_database(url: str) -> str:
 @pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no server to drop idle connections
 def test_connections_killed_while_idle_in_the_pool_are_replaced(world: World) -> None:
     # Several connections wait in each pool.
-    for engine in (world.cases.engine, world.escalations.engine):
+    for engine in (world.cases.database.engine, world.escalations.database.engine):
         connections = [engine.connect() for _ in range(3)]
         for connection in connections:
             connection.execute(text("SELECT 1"))
@@ -474,7 +476,7 @@ def test_connections_killed_while_idle_in_the_pool_are_replaced(world: World) ->
     assert world.cases.get(first.number) == first
     assert world.escalations.claim(escalation.id, "alice").status == "claimed"
     assert world.merchants.issue_terminal_code(terminal).kind == "terminal"
-    with Outbox(world.url) as outbox:
+    with opened(Outbox, world.url) as outbox:
         outbox.messages()
         assert terminate_all(PG_ADMIN_URL, _pg_database(world.url)) >= 1
         assert outbox.undelivered_count() == len(outbox.messages())
@@ -522,8 +524,10 @@ async def test_a_dispute_whose_commit_answer_is_lost_is_opened_once(world: World
     decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
     try:
         world.killer.arm(ACK_LOST)
-        with pytest.raises(OperationalError if world.backend == "postgresql" else DBAPIError):
+        with pytest.raises(CaseStoreUnavailable) as failed:
             await service.conclude(_complaint("conv-dispute"), decision)
+        expected = OperationalError if world.backend == "postgresql" else DBAPIError
+        assert isinstance(failed.value.__cause__, expected), repr(failed.value.__cause__)
         world.killer.disarm()
         assert world.killer.kills == ["after COMMIT"]
 
@@ -537,15 +541,17 @@ async def test_a_dispute_whose_commit_answer_is_lost_is_opened_once(world: World
 
 
 def test_a_hand_off_cut_off_before_its_escalation_is_queued_keeps_one_ticket(world: World) -> None:
-    escalations = EscalationStore(world.url, clock=world.clock)  # its own engine, under its own killer
-    killer = ConnectionKiller([escalations.engine], admin_url=world.admin_url)
+    # Its own engine, under its own killer.
+    escalations = EscalationStore(CaseDatabase(world.url), clock=world.clock)
+    killer = ConnectionKiller([escalations.database.engine], admin_url=world.admin_url)
     service = HandoffService(world.cases, escalations, ALWAYS, "en")
     facts = HandoffFacts(reason="customer_asked", customer_language="zh", amount=Decimal("56.00"))
     now = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
     try:
         killer.arm(COMMIT)
-        with pytest.raises(DBAPIError):
+        with pytest.raises(CaseStoreUnavailable) as failed:
             service.hand_off("conv-handoff", facts, now)
+        assert isinstance(failed.value.__cause__, DBAPIError), repr(failed.value.__cause__)
         killer.disarm()
         assert killer.kills == ["before COMMIT"]
         assert escalations.open_for("conv-handoff") is None
@@ -553,7 +559,7 @@ def test_a_hand_off_cut_off_before_its_escalation_is_queued_keeps_one_ticket(wor
         handoff = service.hand_off("conv-handoff", facts, now)
     finally:
         killer.close()
-        escalations.close()
+        escalations.database.close()
 
     world.inspector.check_whole()
     ticket = _one_ticket(world, "conversation_id = :c", c="conv-handoff")

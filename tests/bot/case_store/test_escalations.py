@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from bot.case_store import CaseStore, CaseStoreError, InvalidTransition
+from bot.case_store import CaseDatabase, CaseStore, CaseStoreError, CaseStoreUnavailable, InvalidTransition
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import (
     AlreadyClaimed,
@@ -40,16 +40,16 @@ LOOKUP = {"outcome": "escalated", "transaction_id": None, "candidates": 2}
 
 @pytest.fixture
 def escalations(migrated_url: str, clock: Clock) -> Iterator[EscalationStore]:
-    store = EscalationStore(migrated_url, clock=clock)
+    store = EscalationStore(CaseDatabase(migrated_url), clock=clock)
     yield store
-    store.close()
+    store.database.close()
 
 
 @pytest.fixture
 def outbox(migrated_url: str) -> Iterator[Outbox]:
-    store = Outbox(migrated_url)
+    store = Outbox(CaseDatabase(migrated_url))
     yield store
-    store.close()
+    store.database.close()
 
 
 def _open(store: EscalationStore, conversation_id: str = "conv-1", **overrides: Any) -> Escalation:
@@ -129,7 +129,7 @@ def test_open_is_idempotent_per_conversation(escalations: EscalationStore, outbo
 
     assert again == first
     assert other.id != first.id and other.ticket_number is None
-    assert count(outbox.url, "SELECT COUNT(*) FROM escalations") == 2
+    assert count(outbox.database.url, "SELECT COUNT(*) FROM escalations") == 2
     assert _topics(outbox) == ["escalation.opened", "escalation.opened"]
 
 
@@ -150,7 +150,9 @@ def test_ten_callers_at_once_open_one_escalation(
 ) -> None:
     callers = 10
     per_caller = [
-        escalations if stores == "one shared store" else EscalationStore(migrated_url, clock=clock)
+        escalations
+        if stores == "one shared store"
+        else EscalationStore(CaseDatabase(migrated_url), clock=clock)
         for _ in range(callers)
     ]
     try:
@@ -158,11 +160,11 @@ def test_ten_callers_at_once_open_one_escalation(
     finally:
         for other in per_caller:
             if other is not escalations:
-                other.close()
+                other.database.close()
 
     assert all(isinstance(result, Escalation) for result in results), results
     assert len({result.id for result in results}) == 1  # type: ignore[union-attr]
-    assert count(outbox.url, "SELECT COUNT(*) FROM escalations") == 1
+    assert count(outbox.database.url, "SELECT COUNT(*) FROM escalations") == 1
     assert _topics(outbox) == ["escalation.opened"]
 
 
@@ -247,12 +249,12 @@ def test_racing_agents_exactly_one_wins(
     migrated_url: str, escalations: EscalationStore, outbox: Outbox, clock: Clock, callers: int
 ) -> None:
     escalation = _open(escalations)
-    per_caller = [EscalationStore(migrated_url, clock=clock) for _ in range(callers)]
+    per_caller = [EscalationStore(CaseDatabase(migrated_url), clock=clock) for _ in range(callers)]
     try:
         results = _all_at_once(lambda i: per_caller[i].claim(escalation.id, f"agent-{i}"), callers)
     finally:
         for other in per_caller:
-            other.close()
+            other.database.close()
 
     winners = [result for result in results if isinstance(result, Escalation)]
     losers = [result for result in results if not isinstance(result, Escalation)]
@@ -327,8 +329,9 @@ def test_a_transition_whose_event_cannot_be_written_does_not_happen(
     # The next event gets the id of the first one: the outbox's unique index refuses it.
     monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(hex=opened.event_id))
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(CaseStoreUnavailable) as failed:
         escalations.claim(escalation.id, "alice")
+    assert isinstance(failed.value.__cause__, IntegrityError)
 
     assert escalations.get(escalation.id) == escalation  # still waiting, nobody's
     assert outbox.messages() == [opened]
@@ -458,7 +461,7 @@ def test_racing_deliverers_never_claim_the_same_row(
     for i in range(30):
         _open(escalations, f"conv-{i}")
     deliverers = 5
-    per_deliverer = [Outbox(migrated_url) for _ in range(deliverers)]
+    per_deliverer = [Outbox(CaseDatabase(migrated_url)) for _ in range(deliverers)]
     now = clock.now
 
     def drain(index: int) -> list[int]:
@@ -471,7 +474,7 @@ def test_racing_deliverers_never_claim_the_same_row(
         results = _all_at_once(drain, deliverers)
     finally:
         for other in per_deliverer:
-            other.close()
+            other.database.close()
 
     claimed = [message_id for result in results for message_id in result]  # type: ignore[union-attr]
     assert sorted(claimed) == sorted(m.id for m in outbox.messages())

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.case_store import CaseDatabase
 from bot.case_store.merchants import TOKEN_ALPHABET, MerchantDirectory, MerchantError, new_token
 from tests.bot.case_store.support import SHANGHAI, Clock
 
@@ -17,13 +18,13 @@ MID, OTHER_MID = "898290054990001", "898290055410005"
 
 @pytest.fixture
 def directory(migrated_url: str, clock: Clock) -> Iterator[MerchantDirectory]:
-    merchants = MerchantDirectory(migrated_url, clock=clock)
+    merchants = MerchantDirectory(CaseDatabase(migrated_url), clock=clock)
     merchants.add_merchant(MID, "全家便利店(徐汇店)", "familymart", "correct horse battery")
     merchants.add_terminal(MID, "10293847", "收银台 1")
     merchants.add_merchant(OTHER_MID, "中国石化加油站", "sinopec", "another long secret")
     merchants.add_terminal(OTHER_MID, "60218877")
     yield merchants
-    merchants.close()
+    merchants.database.close()
 
 
 def test_tokens_are_128_random_bits_in_26_qr_friendly_characters() -> None:

@@ -9,18 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from bot.case_store import (
-    DEFAULT_URL,
-    CaseStore,
-    current_revision,
-    downgrade,
-    head_revision,
-    upgrade,
-    url_from_environment,
-)
+from bot.case_store import CaseStore, current_revision, downgrade, head_revision, upgrade
 from bot.case_store.__main__ import main
 from bot.case_store.models import metadata
-from tests.bot.case_store.support import SHANGHAI, refund_draft
+from bot.config import case_store_url
+from tests.bot.case_store.support import SHANGHAI, opened, refund_draft
 
 ROOT = Path(__file__).resolve().parents[3]
 TABLES = {"tickets", "ticket_events", "ticket_sequences"}
@@ -58,9 +51,9 @@ def test_migrations_match_the_models(migrated_url: str) -> None:
 
 def test_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CASE_STORE_URL", raising=False)
-    assert url_from_environment() == DEFAULT_URL == "sqlite:///var/cases.db"
+    assert case_store_url() == "sqlite:///var/cases.db"
     monkeypatch.setenv("CASE_STORE_URL", "postgresql+psycopg2://cases@db/cases")
-    assert url_from_environment() == "postgresql+psycopg2://cases@db/cases"
+    assert case_store_url() == "postgresql+psycopg2://cases@db/cases"
 
 
 def _cli(*args: str, url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -80,7 +73,7 @@ def test_cli_upgrade_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     upgraded = _cli("upgrade", url=url, cwd=tmp_path)  # the real `python -m bot.case_store`
     assert upgraded.returncode == 0, upgraded.stderr
     assert head_revision() in upgraded.stdout
-    with CaseStore(url, business_timezone=SHANGHAI) as store:
+    with opened(CaseStore, url, business_timezone=SHANGHAI) as store:
         ticket = store.open_ticket(refund_draft())
 
     assert main(["--url", url, "show", ticket.number.lower()]) == 0

@@ -12,7 +12,7 @@ from bot.case_store import (
     InvalidTransition,
     TicketNotFound,
 )
-from bot.case_store.store import make_engine
+from bot.case_store.db import make_engine
 from tests.bot.case_store.support import SHANGHAI, Clock, count, facts, pending_draft, refund_draft
 
 TX = "TX-0001"
@@ -238,7 +238,7 @@ def test_only_the_last_four_card_digits_are_accepted(store: CaseStore) -> None:
         with pytest.raises(ValueError, match="last 4"):
             refund_draft(card_last4=value)
         # Even bypassing the store, the database refuses (CHECK constraint; PostgreSQL's varchar(4) too).
-        with pytest.raises((IntegrityError, DataError)), store.engine.begin() as connection:
+        with pytest.raises((IntegrityError, DataError)), store.database.engine.begin() as connection:
             connection.execute(
                 text("UPDATE tickets SET card_last4 = :v WHERE number = :n"), {"v": value, "n": ticket.number}
             )
@@ -248,12 +248,12 @@ def test_only_the_last_four_card_digits_are_accepted(store: CaseStore) -> None:
 def test_the_database_itself_enforces_one_active_ticket_per_transaction(store: CaseStore) -> None:
     first = store.open_ticket(refund_draft())
     second = store.open_ticket(refund_draft(transaction_id="TX-2"))
-    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+    with pytest.raises(IntegrityError), store.database.engine.begin() as connection:
         connection.execute(
             text("UPDATE tickets SET transaction_id = :tx WHERE number = :n"), {"tx": TX, "n": second.number}
         )
     store.add_event(first.number, actor="agent", to_status="cancelled")
-    with store.engine.begin() as connection:  # allowed once the first one is no longer active
+    with store.database.engine.begin() as connection:  # allowed once the first one is no longer active
         connection.execute(
             text("UPDATE tickets SET transaction_id = :tx WHERE number = :n"), {"tx": TX, "n": second.number}
         )
@@ -262,7 +262,7 @@ def test_the_database_itself_enforces_one_active_ticket_per_transaction(store: C
 def test_the_database_itself_enforces_one_waiting_lookup_per_conversation(store: CaseStore) -> None:
     store.open_pending_lookup(pending_draft())
     other = store.open_pending_lookup(pending_draft(conversation_id="conv-2"))
-    with pytest.raises(IntegrityError), store.engine.begin() as connection:
+    with pytest.raises(IntegrityError), store.database.engine.begin() as connection:
         connection.execute(
             text("UPDATE tickets SET conversation_id = 'conv-1' WHERE number = :n"), {"n": other.number}
         )

@@ -46,7 +46,7 @@ def test_day_lists_and_wrapping_ranges() -> None:
 
 
 def test_defaults_from_the_environment() -> None:
-    hours = SupportHours.from_environment({})
+    hours = SupportHours.configured({})
     assert hours.is_open(at(28, 9)) and not hours.is_open(at(28, 21))
 
 

@@ -10,14 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.lookup.decision import (
-    OUTCOMES,
     REASONS,
-    TICKET_OUTCOMES,
     Claim,
     Decision,
     DecisionLimits,
     decide,
 )
+from bot.lookup.outcomes import OUTCOMES, TICKET_OUTCOMES
 from bot.lookup.timelines import load_table
 from bot.merchant_api.models import Transaction
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.case_store import CaseStore, PendingDraft, Ticket, upgrade
+from bot.case_store import CaseDatabase, CaseStore, PendingDraft, Ticket, upgrade
 from bot.config import PROJECT_ROOT
 from bot.lookup.retry_job import describe
 from bot.lookup.service import CaseResult
@@ -52,9 +52,9 @@ def store_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[CaseStore]:
-    case_store = CaseStore(store_url, business_timezone=SHANGHAI)
+    case_store = CaseStore(CaseDatabase(store_url), business_timezone=SHANGHAI)
     yield case_store
-    case_store.close()
+    case_store.database.close()
 
 
 def waiting(store: CaseStore, t: Transaction, conversation_id: str = "conv-cli") -> Ticket:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.case_store import CaseStore, Ticket
+from bot.case_store import CaseDatabase, CaseStore, Ticket
 from bot.lookup.decision import Decision
 from bot.lookup.service import WIDENING, CaseResult, Complaint, LookupService
 from bot.lookup.timelines import TimelineTable, china_date, expected_by, load_table, quote
@@ -83,9 +83,9 @@ def table() -> TimelineTable:
 
 @pytest.fixture
 def store(migrated_url: str) -> Iterator[CaseStore]:
-    case_store = CaseStore(migrated_url, business_timezone=SHANGHAI)
+    case_store = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI)
     yield case_store
-    case_store.close()
+    case_store.database.close()
 
 
 def make_service(
@@ -646,7 +646,7 @@ def test_twenty_threads_each_with_its_own_event_loop_open_one_ticket(
 
     def conclude_in_own_loop(index: int) -> CaseResult:
         # Like separate action server processes: a client and a store each, released together.
-        own_store = CaseStore(migrated_url, business_timezone=SHANGHAI)
+        own_store = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI)
         lookup = make_service(sandbox, own_store, table)
 
         async def run() -> CaseResult:
@@ -688,16 +688,17 @@ async def test_another_conclusion_for_the_same_transaction_is_noted_on_its_ticke
 
 
 @SQLITE_ONLY
-async def test_from_environment(
+async def test_configured_from_the_environment(
     sandbox: SandboxServer, migrated_url: str, api: MerchantAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MERCHANT_API_URL", sandbox.base_url)
     monkeypatch.setenv("MERCHANT_API_KEY", sandbox.api_key)
     monkeypatch.setenv("CASE_STORE_URL", migrated_url)
     monkeypatch.setenv("TIMELINES_FILE", str(Path(__file__).resolve().parents[3] / "timelines.yml"))
-    async with LookupService.from_environment() as service:
-        assert service.store.url == migrated_url
-        looked = await service.look_up(complaint_for(await api.get("TXN0004")))
+    with CaseDatabase() as database:
+        async with LookupService.configured(database) as service:
+            assert service.store.database.url == migrated_url
+            looked = await service.look_up(complaint_for(await api.get("TXN0004")))
     assert looked.decision is not None and looked.decision.outcome == "reversal_in_progress"
 
 

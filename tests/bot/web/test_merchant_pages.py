@@ -25,6 +25,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from PIL import Image
 from sqlalchemy import create_engine, text
 
+from bot.case_store import CaseDatabase
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
 from bot.web.staff_auth import SESSION_COOKIE
@@ -118,7 +119,7 @@ def case_store_url(workdir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def directory(case_store_url: str) -> Iterator[MerchantDirectory]:
-    merchants = MerchantDirectory(case_store_url)
+    merchants = MerchantDirectory(CaseDatabase(case_store_url))
     merchants.add_merchant(MID, SHOP_NAME, "familymart", PASSWORD)
     merchants.add_terminal(MID, FRESH, "收银台 <b>1</b>")
     merchants.add_terminal(MID, PRINTED, "收银台 2")
@@ -128,7 +129,7 @@ def directory(case_store_url: str) -> Iterator[MerchantDirectory]:
     merchants.add_terminal(OTHER_MID, THEIRS)
     merchants.issue_terminal_code(THEIRS)
     yield merchants
-    merchants.close()
+    merchants.database.close()
 
 
 @pytest.fixture(scope="module")

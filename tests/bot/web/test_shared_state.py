@@ -50,7 +50,7 @@ def redis_keys_deleted() -> Iterator[None]:
 
 
 def settings_for(**environ: str) -> GatewaySettings:
-    return GatewaySettings.from_environment(environ)
+    return GatewaySettings.configured(environ)
 
 
 def new_prefix() -> str:

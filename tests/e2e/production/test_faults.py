@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from benchmarks.conversation import case_result
-from bot.case_store import CaseStore
+from bot.case_store import CaseDatabase, CaseStore
 from tests.e2e.conftest import Client, sandbox_transaction
 from tests.e2e.gateway_client import ChatSocket, bot_texts
 
@@ -69,7 +69,7 @@ def test_a_conversation_alternating_between_rasa_servers_finishes_with_the_right
     found = say_to(servers[0], sender, f"尾号{transaction['card_last4']}")
     result = case_result(found)
     assert result is not None and result["outcome"] == "refund_ticket", texts(found)
-    ticket = CaseStore(cluster.processes.case_store_url).get(result["ticket_id"])
+    ticket = CaseStore(CaseDatabase(cluster.processes.case_store_url)).get(result["ticket_id"])
     assert ticket is not None and ticket.transaction_id == "TXN0005"
 
 

@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import websockets
 
+from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from bot.web.support import SESSION_COOKIE
+from tests.bot.case_store.support import opened
 from tests.e2e.conftest import Client
 from tests.e2e.gateway_client import ChatSocket, bot_texts
 
@@ -66,14 +68,14 @@ async def test_an_agent_on_one_gateway_talks_live_with_a_customer_on_the_other(c
     processes = cluster.processes
     customer_gateway, agent_gateway = processes.gateway_urls[:2]
     login = f"agent-{uuid.uuid4().hex[:8]}"
-    agents = AgentDirectory(processes.case_store_url)
+    agents = AgentDirectory(CaseDatabase(processes.case_store_url))
     agents.add_agent(login, "张敏", PASSWORD)
-    agents.close()
+    agents.database.close()
 
     chat, welcome = await ChatSocket.open(customer_gateway)
     conversation = welcome["session"].split(".")[0]
     assert bot_texts(await chat.say("我要找人工客服"))
-    with EscalationStore(processes.case_store_url) as store:
+    with opened(EscalationStore, processes.case_store_url) as store:
         escalation = store.open_for(conversation)
     assert escalation is not None and escalation.status == "waiting"
 
