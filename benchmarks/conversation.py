@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from benchmarks.nlu import percentile
+from benchmarks.stats import percentile
 from bot.config import PROJECT_ROOT
 from devtools.processes import AssistantProcesses, free_port
 

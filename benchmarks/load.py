@@ -104,8 +104,8 @@ from benchmarks.conversation import (
     fetch_transactions,
     vanilla_script,
 )
-from benchmarks.nlu import percentile
 from benchmarks.procfs import CLOCK_TICKS_PER_SECOND, children, cpu_ticks, family, status_kb
+from benchmarks.stats import percentile
 from bot.case_store import CaseStore
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.config import PROJECT_ROOT
