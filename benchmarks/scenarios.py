@@ -37,9 +37,9 @@ import httpx
 import yaml
 
 from bot.config import PROJECT_ROOT
+from devtools.clock import MovableClock
 from devtools.processes import AssistantProcesses
 from devtools.sandbox.database import CONTRACT_HEADER
-from tests.clock import MovableClock
 
 SCENARIOS = PROJECT_ROOT / "tests" / "blind" / "scenarios"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
