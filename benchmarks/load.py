@@ -90,7 +90,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import websockets
 
 from benchmarks.conversation import (
     LANGUAGES,
@@ -110,6 +109,7 @@ from bot.case_store import CaseStore
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.config import PROJECT_ROOT
 from bot.profile import LOCAL, PRODUCTION
+from devtools.chat_socket import ChatSocket, button_title, conversation_of
 from devtools.processes import AssistantProcesses
 
 # Customer i complains about ROTATION[i % len(ROTATION)]: every transaction in both languages; three
@@ -150,82 +150,6 @@ P50_BOUND = 1.5
 THROUGHPUT_BOUND_PER_RASA_SERVER = 0.8
 RASA_RSS_BOUND_MB = 1536
 START_BOUND_S = 45
-
-
-# --- the customer's side of the chat socket ---------------------------------------------------------
-
-
-class ChatClient:
-    """The widget's side of the gateway's chat socket, as much as a customer needs of it
-    (docs/widget-protocol.md)."""
-
-    def __init__(self, socket: websockets.WebSocketClientProtocol) -> None:
-        self.socket = socket
-
-    @classmethod
-    async def open(cls, gateway_url: str, language: str) -> tuple[ChatClient, dict[str, Any]]:
-        """Connect and say hello as a first visit does; the gateway's welcome."""
-        url = "ws" + gateway_url.removeprefix("http") + "/ws"
-        socket = await websockets.connect(url, origin=gateway_url, open_timeout=30)
-        chat = cls(socket)
-        try:
-            hello = {"type": "hello", "session": None, "language": language, "timezone": "Asia/Shanghai"}
-            await chat.send(hello)
-            welcome = await chat.receive()
-            if welcome.get("type") != "welcome" or not isinstance(welcome.get("session"), str):
-                raise RuntimeError(f"no welcome but {welcome}")
-        except BaseException:
-            await socket.close()
-            raise
-        return chat, welcome
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.socket.send(json.dumps(frame, ensure_ascii=False))
-
-    async def receive(self) -> dict[str, Any]:
-        frame = json.loads(await self.socket.recv())
-        if not isinstance(frame, dict):
-            raise ValueError(f"not a frame: {frame!r}")
-        return frame
-
-    async def say(
-        self, client_id: str, text: str, language: str, display: str | None = None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Send a message; the frames before its ack, reject or retry, and that last frame."""
-        frame: dict[str, Any] = {
-            "type": "message",
-            "id": client_id,
-            "text": text,
-            "language": language,
-            "language_chosen": False,
-        }
-        if display:
-            frame["display"] = display  # a button click: the transcript shows its title
-        await self.send(frame)
-        frames = []
-        while True:
-            reply = await self.receive()
-            if reply.get("type") in ("ack", "reject", "retry") and reply.get("id") == client_id:
-                return frames, reply
-            frames.append(reply)
-
-    async def close(self) -> None:
-        await self.socket.close()
-
-
-def conversation_of(session: str) -> str:
-    """The conversation id a gateway session token names: the token is itsdangerous's
-    `value.timestamp.signature`, readable by anyone though only the gateway can sign it."""
-    return session.rsplit(".", 2)[0]
-
-
-def button_title(bot_frames: list[dict[str, Any]], payload: str) -> str | None:
-    """The title of the button that carries this payload, as the widget sends it on a click."""
-    for frame in bot_frames:
-        for button in frame.get("buttons") or []:
-            if button.get("payload") == payload:
-                return button.get("title")
-    return None
 
 
 def script_index(transaction_id: str, language: str) -> int:
@@ -337,7 +261,7 @@ async def complain(
     load.conversations.append(conversation)
     label = f"customer {customer} ({transaction_id}/{language}, {gateway_url})"
     try:
-        chat, welcome = await asyncio.wait_for(ChatClient.open(gateway_url, language), timeout)
+        chat, welcome = await asyncio.wait_for(ChatSocket.open_welcomed(gateway_url, language), timeout)
     except Exception as error:
         load.fail(f"{label}: no welcome: {_describe(error, timeout)}")
         return
@@ -348,10 +272,19 @@ async def complain(
             sent = Sent(uuid.uuid4().hex, text)
             conversation.sent.append(sent)
             display = button_title(bot_frames, text) if text.startswith("/") else None
+            clicked = {"display": display} if display else {}  # the transcript shows the button's title
             started = time.perf_counter()
             try:
-                frames, end = await asyncio.wait_for(
-                    chat.say(sent.client_id, text, language, display), timeout
+                *frames, end = await asyncio.wait_for(
+                    chat.say(
+                        text,
+                        sent.client_id,
+                        language=language,
+                        frame_timeout=None,
+                        language_chosen=False,
+                        **clicked,
+                    ),
+                    timeout,
                 )
             except Exception as error:
                 load.fail(f"{label}, message {number}: {_describe(error, timeout)}")
