@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.conversation import VanillaBot, complaint_script, fetch_transactions
+from benchmarks.conversation import complaint_script, fetch_transactions
 from benchmarks.load.customers import (
     REST,
     ROTATION,
@@ -30,6 +30,7 @@ from benchmarks.load.losses import LossCheck, check_losses
 from benchmarks.load.phases import Load, Phases, Settings, progress, run_phases
 from benchmarks.load.resources import peak_memory
 from benchmarks.load.servers import RAISED_LIMITS, Servers, Setup, process_kind
+from benchmarks.vanilla import VanillaBot
 from devtools.processes import AssistantProcesses
 
 EXTERNAL = "external"
