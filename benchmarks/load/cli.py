@@ -105,6 +105,7 @@ def parse_pids(text: str) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark and print its report; the figures, as --json writes them."""
     parser = argparse.ArgumentParser(
         # Named as when the benchmark was one module, not after the package's __main__.py.
         prog="load.py",

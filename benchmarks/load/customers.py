@@ -34,8 +34,7 @@ ROTATION = (
 )
 # Warm-up conversations, two per gateway, that open no ticket.
 WARM_UP = (("TXN0001", "zh"), ("TXN0012", "en"))
-
-
+# How each kind of customer talks, as the report's transport column names it.
 WEBSOCKET = "websocket"
 REST = "REST"
 

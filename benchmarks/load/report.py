@@ -12,8 +12,6 @@ from benchmarks.load.servers import RAISED_LIMITS, process_kind
 from benchmarks.load.targets import VANILLA, Result
 
 NOT_STARTED = "not measured (servers not started by the benchmark, and no --pids)"
-
-
 HEADER = (
     f"{'target':<12}{'transport':<11}{'users':>6}{'conv done/started':>18}{'msgs':>6}{'conv/s':>8}"
     f"{'msg/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'wall s':>8}"
