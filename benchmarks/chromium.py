@@ -23,6 +23,6 @@ def chromium_path() -> str:
 
 def launch(playwright: Playwright) -> Browser:
     # Chromium never finishes loading a page under libfaketime (tests run at faked moments, see
-    # tests/clock.py), so it keeps the real clock; cookies carry Max-Age, so the two clocks need not agree.
+    # devtools/clock.py), so it keeps the real clock; cookies carry Max-Age, so the two clocks need not agree.
     real_clock = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
     return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, env=real_clock)

@@ -24,6 +24,7 @@ import httpx
 import yaml
 from sklearn.metrics import accuracy_score, f1_score
 
+from benchmarks.stats import percentile
 from bot.config import PROJECT_ROOT
 from bot.parsing.facts import extract_facts
 from bot.text.redaction import redact
@@ -129,11 +130,6 @@ def time_training() -> float:
             stdout=subprocess.DEVNULL,
         )
         return time.perf_counter() - started
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

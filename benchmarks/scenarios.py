@@ -36,10 +36,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import yaml
 
+from benchmarks.scenario_harness import Harness
 from bot.config import PROJECT_ROOT
-from devtools.processes import AssistantProcesses
 from devtools.sandbox.database import CONTRACT_HEADER
-from tests.clock import MovableClock
 
 SCENARIOS = PROJECT_ROOT / "tests" / "blind" / "scenarios"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -180,73 +179,6 @@ class Result:
         return self.transaction_id == self.expected_transaction
 
 
-class Harness:
-    """The servers under a movable faked clock, and a REST client of them."""
-
-    def __init__(self, workdir: Path, start_at: datetime | None = None) -> None:
-        # The servers start at the first scenario's moment and the clock only moves forward: a clock
-        # set back under a running rasa server can stamp a session start after the events that follow.
-        self.clock = MovableClock(workdir / "faketime", start_at)
-        self._moved_to: datetime | None = None
-        self._moved_at = 0.0
-        self.processes = AssistantProcesses(workdir=workdir, gateway_environment=self.clock.environment())
-        self.http: httpx.Client | None = None
-
-    def __enter__(self) -> Harness:
-        self.processes.start()
-        self.http = httpx.Client(base_url=self.processes.base_url, timeout=120)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self.http is not None:
-            self.http.close()
-        self.processes.stop()
-
-    def load_transactions(self, scenario: dict[str, Any]) -> None:
-        answer = httpx.put(
-            f"{self.processes.sandbox_url}/_transactions",
-            content=transactions_csv(scenario),
-            headers={"Content-Type": "text/csv"},
-        )
-        answer.raise_for_status()
-
-    def say(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        assert self.http is not None
-        response = self.http.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def move_clock(self, moment: datetime) -> None:
-        """Move the servers' clock forward to `moment`, and wait until the rasa server stamps events
-        with it. A clock already within a minute of `moment` is left alone: a step of a few seconds
-        could reach the rasa server in the middle of the next conversation, and an event stamped
-        before the session start is dropped from its tracker."""
-        if self._moved_to is not None:
-            now = self._moved_to + timedelta(seconds=time.monotonic() - self._moved_at)
-            if moment - now < timedelta(minutes=1):
-                return
-        self.clock.set(moment)
-        set_at = time.monotonic()
-        for _ in range(40):
-            probe = f"clock-probe-{time.time_ns()}"
-            self.say(probe, "hello", {})
-            stamps = [e["timestamp"] for e in self.tracker(probe)["events"] if e.get("timestamp")]
-            expected = moment.timestamp() + (time.monotonic() - set_at)
-            if stamps and abs(max(stamps) - expected) < 30:
-                self._moved_to, self._moved_at = moment, set_at
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"the rasa server's clock did not move to {moment}")
-
-    def tracker(self, sender: str) -> dict[str, Any]:
-        assert self.http is not None
-        response = self.http.get(f"/conversations/{sender}/tracker", params={"token": self.processes.token})
-        response.raise_for_status()
-        return response.json()
-
-
 def _last_question(tracker: dict[str, Any]) -> str:
     """The kind of answer the bot's last question wants."""
     state = (tracker.get("slots") or {}).get("dialogue") or {}
@@ -289,7 +221,7 @@ def play(harness: Harness, scenario: dict[str, Any]) -> Result:
     if qr:
         metadata["qr"] = qr
     harness.move_clock(scenario_now(scenario))
-    harness.load_transactions(scenario)
+    harness.load_transactions(transactions_csv(scenario))
     text = scenario["opening"]
     followups = list(scenario.get("followups") or [])
     for count in range(1, MAX_USER_MESSAGES + 1):

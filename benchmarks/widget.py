@@ -26,7 +26,7 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from benchmarks.chromium import launch
-from benchmarks.nlu import percentile
+from benchmarks.stats import percentile
 from devtools.processes import AssistantProcesses
 
 ASSETS = ("widget.js", "widget.css")

@@ -82,7 +82,7 @@ ensure_chinese_font() {
 ensure_test_packages() {
   # The widget's tests drive Debian's Chromium through Playwright (never `playwright install`);
   # a Chinese font makes their screenshots readable and the posters' text drawable; libfaketime
-  # (Debian's faketime) runs tests at faked moments (tests/clock.py).
+  # (Debian's faketime) runs tests at faked moments (devtools/clock.py).
   local missing=()
   [ -x "$CHROMIUM" ] || missing+=(chromium)
   has_chinese_font || missing+=(fonts-wqy-microhei)

@@ -6,7 +6,7 @@ ensure_test_packages
 ensure_model
 
 log "ruff"
-ruff check bot actions tests benchmarks
+ruff check bot actions devtools tests benchmarks
 # The production profile's run: its own fault tests, and the end-to-end tests that matter most again,
 # on two gateways, rasa servers and action servers over PostgreSQL and Redis.
 PRODUCTION_TESTS=(
@@ -49,6 +49,6 @@ try:
 except RuntimeError as missing:
     sys.exit(str(missing))' "$TEST_POSTGRES_URL" "$TEST_REDIS_URL"
 (
-  while IFS= read -r assignment; do eval "export $assignment"; done < <(python -m tests.clock "$FAKED_MOMENT")
+  while IFS= read -r assignment; do eval "export $assignment"; done < <(python -m devtools.clock "$FAKED_MOMENT")
   ASSISTANT_PROFILE=production run_pytest "${PRODUCTION_TESTS[@]}" "$@"
 )

@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from tests.clock import faked_clock_env
+from devtools.clock import faked_clock_env
 
 ROOT = Path(__file__).resolve().parent.parent
 # Tests of code that reads the clock itself: the actions, the lookup and its decisions, support hours,

@@ -9,9 +9,10 @@ import httpx
 import pytest
 import websockets
 
+from devtools.chat_socket import ChatSocket, bot_texts
 from devtools.processes import free_port
 from tests.e2e.conftest import Client
-from tests.e2e.gateway_client import ChatSocket, bot_texts, extra_gateway
+from tests.e2e.extra_gateway import extra_gateway
 
 pytestmark = pytest.mark.slow
 

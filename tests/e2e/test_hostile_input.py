@@ -30,8 +30,9 @@ from benchmarks.conversation import case_result as payload_of
 from benchmarks.scenarios import reply_language
 from bot.text.payloads import BUTTON_PAYLOADS
 from bot.text.redaction import luhn_valid
+from devtools.chat_socket import ChatSocket, bot_texts
 from tests.e2e.conftest import Client, sandbox_transaction
-from tests.e2e.gateway_client import ChatSocket, bot_texts, extra_gateway
+from tests.e2e.extra_gateway import extra_gateway
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.case_store.merchants import MerchantDirectory
+from devtools.chat_socket import ChatSocket, bot_texts
 from tests.e2e.conftest import Client, sandbox_transaction
-from tests.e2e.gateway_client import ChatSocket, bot_texts, extra_gateway
+from tests.e2e.extra_gateway import extra_gateway
 
 pytestmark = pytest.mark.slow
 

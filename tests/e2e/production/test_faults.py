@@ -13,8 +13,8 @@ import httpx
 
 from benchmarks.conversation import case_result
 from bot.case_store import CaseDatabase, CaseStore
+from devtools.chat_socket import ChatSocket, bot_texts
 from tests.e2e.conftest import Client, sandbox_transaction
-from tests.e2e.gateway_client import ChatSocket, bot_texts
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

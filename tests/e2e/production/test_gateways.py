@@ -16,9 +16,9 @@ from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from bot.web.support import SESSION_COOKIE
+from devtools.chat_socket import ChatSocket, bot_texts
 from tests.bot.case_store.support import opened
 from tests.e2e.conftest import Client
-from tests.e2e.gateway_client import ChatSocket, bot_texts
 
 CSRF = re.compile(r'data-csrf="([^"]+)"')
 PASSWORD = "a long agent password"

@@ -1,8 +1,9 @@
-"""A faked wall clock for whole processes (libfaketime), so the suite can run at any moment.
+"""A faked wall clock for whole processes (libfaketime), so the suite can run at any moment and the
+blind-scenario benchmark can play each scenario at its own.
 
 The offset is relative, so every process started under it (pytest, the servers it starts, their
 children) agrees on the faked time while their clocks still advance; monotonic clocks are left alone
-so that timeouts and event loops keep real time. `python -m tests.clock 2026-11-30T00:05+08:00` prints
+so that timeouts and event loops keep real time. `python -m devtools.clock 2026-11-30T00:05+08:00` prints
 the environment assignments for a shell (scripts/test.sh uses it).
 """
 
