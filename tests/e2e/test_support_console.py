@@ -21,8 +21,8 @@ import websockets
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from bot.config import PROJECT_ROOT
-from bot.web.support import SESSION_COOKIE
-from tests.bot.web.test_merchant_pages import Gateway, start_gateway, stop_gateway
+from bot.web.staff.support_console import SESSION_COOKIE
+from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds

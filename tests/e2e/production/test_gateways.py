@@ -14,7 +14,7 @@ import websockets
 
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.web.support import SESSION_COOKIE
+from bot.web.staff.support_console import SESSION_COOKIE
 from tests.e2e.conftest import Client
 from tests.e2e.gateway_client import ChatSocket, bot_texts
 
