@@ -11,11 +11,11 @@ from sanic.response import HTTPResponse, json, text
 from bot.case_store import CaseDatabase
 from bot.web.assets import Asset, asset_response, load_assets
 from bot.web.chat import ChatService
-from bot.web.merchant_pages import add_merchant_routes
 from bot.web.origins import origin_allowed
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedStateUnavailable, create_shared_state
-from bot.web.support import add_support_routes
+from bot.web.staff.merchant_pages import merchant_blueprint
+from bot.web.staff.support_console import support_blueprint
 
 PAGES = {"/": "page.html", "/demo": "demo.html"}
 FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
@@ -77,8 +77,8 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     async def health(_request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    add_merchant_routes(app, settings, shared, database)
-    add_support_routes(app, settings, shared, database)
+    app.blueprint(merchant_blueprint(settings, shared, database))
+    app.blueprint(support_blueprint(settings, shared, database))
 
     @app.websocket("/ws")
     async def chat_socket(request: Request, ws: object) -> None:

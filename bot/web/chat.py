@@ -21,12 +21,12 @@ from bot.text.language import LANGUAGES
 from bot.text.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.text.redaction import redact
 from bot.text.typed_text import printable, well_formed
+from bot.web.hub_channels import agents_channel, customer_channel
 from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.sessions import ConversationSessions
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
-from bot.web.support import agents_channel, customer_channel
 from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
 
 logger = logging.getLogger(__name__)

@@ -36,6 +36,10 @@ class SlidingWindowLimiter:
             events.popleft()
         return len(events) >= self.limit
 
+    def keys_counted(self) -> int:
+        """How many keys are counted now: idle ones are forgotten, so memory stays bounded."""
+        return len(self._events)
+
     def _forget_idle(self, now: float) -> None:
         idle = [k for k, e in self._events.items() if not e or e[-1] <= now - self.window_seconds]
         for key in idle:

@@ -37,7 +37,7 @@ from bot.webhooks import (
     verify_signature,
 )
 from devtools.processes import free_port
-from tests.bot.case_store.support import SHANGHAI, Clock, opened, refund_draft
+from tests.bot.case_store.support import SHANGHAI, Clock, refund_draft, store_at
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "test-webhook-secret"
@@ -337,7 +337,7 @@ async def test_chinese_text_arrives_intact(
 
 
 async def test_ticket_changes_are_delivered(database_url: str, outbox: Outbox, clock: Clock) -> None:
-    with opened(CaseStore, database_url, business_timezone=SHANGHAI, clock=clock) as cases:
+    with store_at(CaseStore, database_url, business_timezone=SHANGHAI, clock=clock) as cases:
         ticket = cases.open_ticket(refund_draft())
     with Receiver() as receiver:
         async with _client() as client:
@@ -430,7 +430,9 @@ def _env(database_url: str, webhook_url: str, **extra: str) -> dict[str, str]:
 
 
 def test_once_delivers_what_is_due_and_exits(database_url: str) -> None:
-    with opened(EscalationStore, database_url) as store:  # the real clock: due for the deliverer's real clock
+    with store_at(
+        EscalationStore, database_url
+    ) as store:  # the real clock: due for the deliverer's real clock
         _open(store)
     with Receiver() as receiver:
         result = subprocess.run(
@@ -460,7 +462,7 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
         )
         try:
             time.sleep(1.0)  # running, nothing to send yet
-            with opened(EscalationStore, database_url) as store:
+            with store_at(EscalationStore, database_url) as store:
                 _open(store)  # written while the deliverer runs: the next poll sends it
             deadline = time.monotonic() + 20
             while not receiver.requests and time.monotonic() < deadline:
@@ -478,10 +480,10 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
 
 
 def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(database_url: str) -> None:
-    with opened(EscalationStore, database_url) as store:
+    with store_at(EscalationStore, database_url) as store:
         for n in range(3):
             _open(store, conversation_id=f"web-purge-{n}")
-    with opened(Outbox, database_url) as outbox:
+    with store_at(Outbox, database_url) as outbox:
         long_ago = datetime.now(SHANGHAI) - timedelta(days=31)
         old = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
         recent = outbox.claim_next(datetime.now(SHANGHAI), timedelta(minutes=1))
@@ -496,7 +498,7 @@ def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(databas
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    with opened(Outbox, database_url) as outbox:
+    with store_at(Outbox, database_url) as outbox:
         left = {message.id: message.delivered_at for message in outbox.messages()}
     assert old.id not in left and recent.id in left and left[recent.id] is not None
     assert [delivered for delivered in left.values() if delivered is None], "an undelivered event was purged"

@@ -22,9 +22,9 @@ from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from bot.config import PROJECT_ROOT
-from bot.web.support import SESSION_COOKIE
-from tests.bot.case_store.support import opened
-from tests.bot.web.test_merchant_pages import Gateway, start_gateway, stop_gateway
+from bot.web.staff.support_console import SESSION_COOKIE
+from tests.bot.case_store.support import store_at
+from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 from tests.e2e.conftest import Client
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
@@ -55,7 +55,7 @@ def escalations(case_store_url: str) -> Iterator[list[int]]:
     ids = []
     for minutes_ago, conversation in ((5, NEWEST), (30, OLDEST), (15, MIDDLE)):
         clock = lambda at=START - timedelta(minutes=minutes_ago): at  # noqa: E731
-        with opened(EscalationStore, case_store_url, clock=clock) as store:
+        with store_at(EscalationStore, case_store_url, clock=clock) as store:
             escalation = store.open(
                 conversation_id=conversation,
                 reason="customer_asked",
@@ -146,7 +146,7 @@ def test_nobody_signed_out_gets_in(gateway: Gateway, escalations: list[int], cas
             refused = client.post(f"/support/api/escalations/{escalations[0]}/{action}", json={})
             assert refused.status_code == 401, action
     assert socket_first_frame(gateway, None) == {"refused": 401}
-    with opened(EscalationStore, case_store_url) as store:
+    with store_at(EscalationStore, case_store_url) as store:
         assert store.get(escalations[0]).status == "waiting"
 
 
@@ -187,7 +187,7 @@ def test_posts_need_the_sessions_csrf_token(
     assert li_na.post(claim, headers=other_site).status_code == 403
     logout = li_na.post("/support/logout", data={"csrf": "forged"})
     assert logout.status_code == 403
-    with opened(EscalationStore, case_store_url) as store:
+    with store_at(EscalationStore, case_store_url) as store:
         assert store.get(escalations[0]).status == "waiting"
 
 
@@ -217,7 +217,7 @@ def test_one_agent_cannot_take_a_conversation_another_holds(
         f"/support/api/escalations/{escalation_id}/finish", headers=headers, json={"action": "hand_back"}
     )
     assert finish.status_code == 409
-    with opened(EscalationStore, case_store_url) as store:
+    with store_at(EscalationStore, case_store_url) as store:
         held = store.get(escalation_id)
     assert held.status == "claimed" and held.agent == "li.na"
     queue = wang_wei.get("/support/api/queue").json()
@@ -254,6 +254,6 @@ def test_the_holder_talks_and_hands_back(
     assert tracker["paused"] is False
     after = [e for e in tracker["events"] if e["event"] in ("resume", "bot")][-2:]
     assert after[0]["event"] == "resume" and after[1]["text"].startswith("人工客服已结束本次服务")
-    with opened(EscalationStore, case_store_url) as store:
+    with store_at(EscalationStore, case_store_url) as store:
         finished = store.get(escalation_id)
     assert finished.status == "resolved" and finished.note == "refund promised"

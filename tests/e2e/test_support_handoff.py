@@ -15,7 +15,7 @@ from benchmarks.chromium import chromium_path, launch
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from tests.bot.case_store.support import opened
+from tests.bot.case_store.support import store_at
 from tests.e2e.browser import SCREENSHOTS, Widget, phone
 from tests.e2e.conftest import Client
 
@@ -79,7 +79,7 @@ def test_an_agent_takes_over_talks_and_hands_back(
     widget.say("昨天晚上8点刷卡失败，扣了我56块")
     widget.say("我要找人工客服")
     conversation_id = _conversation_id(customer)
-    with opened(EscalationStore, assistant.processes.case_store_url) as store:
+    with store_at(EscalationStore, assistant.processes.case_store_url) as store:
         escalation = store.open_for(conversation_id)
     assert escalation is not None and escalation.status == "waiting"
 
@@ -135,5 +135,5 @@ def test_an_agent_takes_over_talks_and_hands_back(
     assert [e["text"] for e in agent_events] == [AGENT_SAYS]
     assert agent_events[0]["metadata"]["agent"] == AGENT_NAME
     assert any(e["event"] == "bot" and CLOSING in (e.get("text") or "") for e in events)
-    with opened(EscalationStore, assistant.processes.case_store_url) as store:
+    with store_at(EscalationStore, assistant.processes.case_store_url) as store:
         assert store.get(escalation.id).status == "resolved"

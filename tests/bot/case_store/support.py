@@ -18,7 +18,7 @@ Store = TypeVar("Store")
 
 
 @contextmanager
-def opened(store: type[Store], url: str, **options: Any) -> Iterator[Store]:
+def store_at(store: type[Store], url: str, **options: Any) -> Iterator[Store]:
     """A store on its own case database at `url`, closed after the block."""
     database = CaseDatabase(url)
     try:

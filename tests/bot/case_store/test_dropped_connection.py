@@ -45,7 +45,7 @@ from tests.bot.case_store.connection_killer import (
     Inspector,
     terminate_all,
 )
-from tests.bot.case_store.support import SHANGHAI, Clock, opened, pending_draft, refund_draft
+from tests.bot.case_store.support import SHANGHAI, Clock, pending_draft, refund_draft, store_at
 
 TERMINAL = "10293847"
 ALWAYS = SupportHours.parse("00:00-23:59:59", "mon-sun", "Asia/Shanghai")
@@ -476,7 +476,7 @@ def test_connections_killed_while_idle_in_the_pool_are_replaced(world: World) ->
     assert world.cases.get(first.number) == first
     assert world.escalations.claim(escalation.id, "alice").status == "claimed"
     assert world.merchants.issue_terminal_code(terminal).kind == "terminal"
-    with opened(Outbox, world.url) as outbox:
+    with store_at(Outbox, world.url) as outbox:
         outbox.messages()
         assert terminate_all(PG_ADMIN_URL, _pg_database(world.url)) >= 1
         assert outbox.undelivered_count() == len(outbox.messages())

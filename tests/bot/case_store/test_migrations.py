@@ -13,7 +13,7 @@ from bot.case_store import CaseStore, current_revision, downgrade, head_revision
 from bot.case_store.__main__ import main
 from bot.case_store.models import metadata
 from bot.config import case_store_url
-from tests.bot.case_store.support import SHANGHAI, opened, refund_draft
+from tests.bot.case_store.support import SHANGHAI, refund_draft, store_at
 
 ROOT = Path(__file__).resolve().parents[3]
 TABLES = {"tickets", "ticket_events", "ticket_sequences"}
@@ -73,7 +73,7 @@ def test_cli_upgrade_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     upgraded = _cli("upgrade", url=url, cwd=tmp_path)  # the real `python -m bot.case_store`
     assert upgraded.returncode == 0, upgraded.stderr
     assert head_revision() in upgraded.stdout
-    with opened(CaseStore, url, business_timezone=SHANGHAI) as store:
+    with store_at(CaseStore, url, business_timezone=SHANGHAI) as store:
         ticket = store.open_ticket(refund_draft())
 
     assert main(["--url", url, "show", ticket.number.lower()]) == 0

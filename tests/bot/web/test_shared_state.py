@@ -29,6 +29,8 @@ from bot.web.shared_state import (
     SharedStateUnavailable,
     create_shared_state,
     in_process_state,
+    redis_hub,
+    redis_outage,
 )
 from devtools.processes import free_port
 
@@ -363,7 +365,7 @@ async def test_the_hub_listens_again_after_redis_drops_it() -> None:
 async def test_without_redis_the_chat_still_gets_answers(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(shared_state, "HUB_START_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(redis_hub, "HUB_START_WAIT_SECONDS", 0.2)
     state = RedisState(f"redis://127.0.0.1:{free_port()}/0", new_prefix(), 5.0)  # nothing listens
     with caplog.at_level(logging.WARNING, logger=shared_state.__name__):
         await state.open()
@@ -402,7 +404,7 @@ async def test_without_redis_the_chat_still_gets_answers(
 
 
 async def test_redis_is_asked_again_after_an_outage(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared_state, "REDIS_RETRY_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(redis_outage, "REDIS_RETRY_AFTER_SECONDS", 0.0)
     async with two_processes("redis") as (a, b):
         la, lb = a.limiter("messages", 2), b.limiter("messages", 2)
         a.outage.failed("a test", ConnectionError("pretend"), "counting here")

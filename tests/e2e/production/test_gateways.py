@@ -15,9 +15,9 @@ import websockets
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.web.support import SESSION_COOKIE
+from bot.web.staff.support_console import SESSION_COOKIE
 from devtools.chat_socket import ChatSocket, bot_texts
-from tests.bot.case_store.support import opened
+from tests.bot.case_store.support import store_at
 from tests.e2e.conftest import Client
 
 CSRF = re.compile(r'data-csrf="([^"]+)"')
@@ -75,7 +75,7 @@ async def test_an_agent_on_one_gateway_talks_live_with_a_customer_on_the_other(c
     chat, welcome = await ChatSocket.open(customer_gateway)
     conversation = welcome["session"].split(".")[0]
     assert bot_texts(await chat.say("我要找人工客服"))
-    with opened(EscalationStore, processes.case_store_url) as store:
+    with store_at(EscalationStore, processes.case_store_url) as store:
         escalation = store.open_for(conversation)
     assert escalation is not None and escalation.status == "waiting"
 

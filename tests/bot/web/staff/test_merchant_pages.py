@@ -7,12 +7,10 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -28,10 +26,9 @@ from sqlalchemy import create_engine, text
 from bot.case_store import CaseDatabase
 from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
-from bot.web.staff_auth import SESSION_COOKIE
-from devtools.processes import free_port
+from bot.web.staff.merchant_pages import SESSION_COOKIE
+from tests.bot.web.gateway import SECRET, Gateway, start_gateway, stop_gateway
 
-SECRET = "merchant-pages-test-secret"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MID, OTHER_MID = "898290054990001", "898290055410005"
 SHOP_NAME = "全家便利店 <script>alert(1)</script>"
@@ -43,65 +40,6 @@ LOGIN_FAILURES = 4
 
 pytestmark = pytest.mark.slow  # two gateway processes and many argon2 checks: about 8 s
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@dataclass
-class Gateway:
-    url: str
-    port: int
-    process: subprocess.Popen
-    log: Path
-
-    def client(self, local_address: str = "127.0.0.1") -> httpx.Client:
-        transport = httpx.HTTPTransport(local_address=local_address)
-        return httpx.Client(base_url=self.url, transport=transport, timeout=20, follow_redirects=False)
-
-
-def start_gateway(workdir: Path, case_store_url: str, name: str, **overrides: str) -> Gateway:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_") and k != "DEFAULT_TIMEZONE"}
-    env.update(
-        PYTHONPATH=str(PROJECT_ROOT),
-        GATEWAY_PORT=str(port),
-        GATEWAY_SECRET=SECRET,
-        CASE_STORE_URL=case_store_url,
-        SQLALCHEMY_SILENCE_UBER_WARNING="1",
-        RASA_URL=f"http://127.0.0.1:{free_port()}",  # nothing listens: these pages need no Rasa
-    )
-    env.update(overrides)
-    log = workdir / f"{name}.log"
-    with open(log, "ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.web"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    gateway = Gateway(f"http://127.0.0.1:{port}", port, process, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the gateway exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{gateway.url}/health", timeout=2).status_code == 200:
-                return gateway
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_gateway(gateway)
-    raise TimeoutError(f"the gateway did not answer:\n{log.read_text(errors='replace')}")
-
-
-def stop_gateway(gateway: Gateway) -> None:
-    if gateway.process.poll() is None:
-        os.killpg(gateway.process.pid, signal.SIGTERM)
-        try:
-            gateway.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(gateway.process.pid, signal.SIGKILL)
-            gateway.process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ in data- attributes and the look is in static/merchant.css (shared base) and sta
 
 from __future__ import annotations
 
-from bot.web.merchant_pages import bi, csrf_field, e, problems_box, sign_in_form
+from bot.web.staff.html import csrf_field, e, problems_box, say, sign_in_form, signed_out_notice
 
 LOGIN_PATH = "/support/login"
 HOME_PATH = "/support"
@@ -30,12 +30,9 @@ def document(
 
 def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signed_out: bool = False) -> str:
     alert = problems_box([problem] if problem else [])
-    done = (
-        f'<p class="notice" role="status">{bi("已退出。", "You have signed out.")}</p>' if signed_out else ""
-    )
     main = f"""<section class="card narrow login">
-<h1>{bi("客服登录", "Support sign-in")}</h1>
-{done}{alert}
+<h1>{say("support_sign_in")}</h1>
+{signed_out_notice(signed_out)}{alert}
 {sign_in_form(LOGIN_PATH, login)}
 </section>"""  # fmt: skip
     return document("客服登录 · Support sign-in", main)
@@ -44,20 +41,20 @@ def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signe
 def console_page(display_name: str, login: str, csrf: str) -> str:
     sign_out = (
         f'<form method="post" action="/support/logout" class="inline">{csrf_field(csrf)}'
-        f'<button type="submit" class="button ghost">{bi("退出", "Sign out")}</button></form>'
+        f'<button type="submit" class="button ghost">{say("sign_out")}</button></form>'
     )
     header = (
         '<header class="bar"><div class="bar-in">'
-        f'<a class="brand" href="{HOME_PATH}">{bi("客服工作台", "Support console")}</a>'
+        f'<a class="brand" href="{HOME_PATH}">{say("support_console")}</a>'
         f'<span class="who agent-name">{e(display_name)}</span>{sign_out}</div></header>\n'
     )
     main = f"""<p class="status-line" id="console-status" role="status"></p>
 <div class="console">
 <section class="card queue" aria-labelledby="queue-title">
-<h2 id="queue-title">{bi("等待中的会话", "Waiting conversations")}</h2>
-<p class="hint empty" id="queue-empty">{bi("现在没有等待的会话。", "Nobody is waiting.")}</p>
+<h2 id="queue-title">{say("waiting_conversations")}</h2>
+<p class="hint empty" id="queue-empty">{say("nobody_waiting")}</p>
 <ol class="queue-list" id="queue"></ol>
-<h2>{bi("我接手的会话", "Mine")}</h2>
+<h2>{say("mine")}</h2>
 <ol class="queue-list" id="mine"></ol>
 </section>
 <section class="card conversation" id="conversation" hidden aria-labelledby="conversation-title">
@@ -65,32 +62,32 @@ def console_page(display_name: str, login: str, csrf: str) -> str:
 <div class="summary" id="summary"></div>
 <ol class="transcript" id="transcript" aria-live="polite"></ol>
 <form class="reply" id="reply-form">
-<label for="reply">{bi("回复客户", "Reply to the customer")}</label>
+<label for="reply">{say("reply_to_customer")}</label>
 <textarea id="reply" rows="3" maxlength="2000" required></textarea>
-<button type="submit" class="button primary">{bi("发送", "Send")}</button>
+<button type="submit" class="button primary">{say("send")}</button>
 </form>
 <form class="ticket-form" id="ticket-form">
-<h3>{bi("工单", "Ticket")} <span id="ticket-number"></span></h3>
-<label for="ticket-status">{bi("状态", "Status")}</label>
+<h3>{say("ticket")} <span id="ticket-number"></span></h3>
+<label for="ticket-status">{say("status")}</label>
 <select id="ticket-status">
-<option value="">{bi("不变", "Unchanged")}</option>
+<option value="">{say("unchanged")}</option>
 <option value="in_progress">in_progress · 处理中</option>
 <option value="open">open · 待处理</option>
 <option value="resolved">resolved · 已解决</option>
 <option value="closed">closed · 已关闭</option>
 </select>
-<label for="ticket-note">{bi("备注", "Note")}</label>
+<label for="ticket-note">{say("note")}</label>
 <input id="ticket-note" maxlength="1000">
-<button type="submit" class="button">{bi("更新工单", "Update ticket")}</button>
+<button type="submit" class="button">{say("update_ticket")}</button>
 </form>
 <form class="finish-form" id="finish-form">
-<label for="finish-note">{bi("处理结论", "Resolution note")}</label>
+<label for="finish-note">{say("resolution_note")}</label>
 <input id="finish-note" maxlength="1000">
 <div class="actions">
 <button type="submit" class="button primary" id="resolve" value="resolve">
-{bi("解决并交还机器人", "Resolve, back to bot")}</button>
+{say("resolve")}</button>
 <button type="submit" class="button" id="hand-back" value="hand_back">
-{bi("直接交还机器人", "Hand back to bot")}</button>
+{say("hand_back")}</button>
 </div>
 </form>
 </section>

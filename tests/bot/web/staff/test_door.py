@@ -1,0 +1,200 @@
+"""The staff door on its own: sign-in and its limit, sign-out, and the one signed-in check, with
+requests made here (only what the door reads of a Sanic request) and the in-process shared state.
+The merchant pages' and the console's tests drive the same door through a real gateway."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sanic.response import HTTPResponse, text
+
+from bot.web.shared_state import in_process_state
+from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, same_origin
+from bot.web.staff.html import message_page
+from bot.web.staff.signed_sessions import SignedSessions
+
+COOKIE = "test_session"
+PASSWORD = "the right password"
+FAILURES = 2
+STAFF = {"m1": "Merchant One"}
+
+
+def request(
+    method: str = "GET",
+    *,
+    form: dict[str, str] | None = None,
+    cookie: str | None = None,
+    headers: dict[str, str] | None = None,
+    address: str = "10.0.0.1",
+) -> Any:
+    """What the door reads of a Sanic request; header names in lower case, as Sanic matches them."""
+    return SimpleNamespace(
+        method=method,
+        form=form or {},
+        cookies={COOKIE: cookie} if cookie is not None else {},
+        headers=headers or {},
+        args={},
+        host="gateway.example",
+        scheme="http",
+        remote_addr=address,
+        ip=address,
+    )
+
+
+def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signed_out: bool = False) -> str:
+    return f"login={login} problem={problem} signed_out={signed_out}"
+
+
+async def check_password(_request: Any, login: str, password: str) -> str | None:
+    return "m1" if (login, password) == ("staff", PASSWORD) else None
+
+
+async def find(_request: Any, subject: str) -> str | None:
+    return STAFF.get(subject)
+
+
+@pytest.fixture
+def door() -> StaffDoor[str]:
+    shared = in_process_state()
+    return StaffDoor(
+        login_path="/staff/login",
+        home_path="/staff",
+        cookie_name=COOKIE,
+        sessions=SignedSessions("door-test-secret", 8, purpose="test"),
+        guard=SignInGuard(shared, "test", FAILURES, 600),
+        check_password=check_password,
+        find=find,
+        login_page=login_page,
+        form_expired=("表单已失效。", "This form has expired."),
+        refusals_say_sign_in=True,
+    )
+
+
+def set_cookie(response: HTTPResponse) -> str:
+    return str(response.cookies[COOKIE])
+
+
+async def signed_in_cookie(door: StaffDoor[str]) -> str:
+    response = await door.sign_in(request("POST", form={"login": "staff", "password": PASSWORD}))
+    return response.cookies[COOKIE].value
+
+
+async def test_the_right_password_sets_a_session_cookie_for_the_doors_pages(door: StaffDoor[str]) -> None:
+    response = await door.sign_in(request("POST", form={"login": " staff ", "password": PASSWORD}))
+    assert response.status == 303 and response.headers["location"] == "/staff"
+    assert response.headers["cache-control"] == "no-store"
+    cookie = set_cookie(response).lower()
+    for part in ("path=/staff", "max-age=28800", "httponly", "samesite=strict"):
+        assert part in cookie
+    assert "secure" not in cookie  # plain http
+    assert door.sessions.subject_of(response.cookies[COOKIE].value) == "m1"
+
+
+async def test_a_wrong_password_shows_the_form_again_until_the_limit(door: StaffDoor[str]) -> None:
+    for _ in range(FAILURES):
+        wrong = await door.sign_in(request("POST", form={"login": "staff", "password": "guess"}))
+        assert wrong.status == 403 and COOKIE not in wrong.cookies
+        assert (
+            "login=staff" in wrong.body.decode()
+            and "The sign-in name or password is wrong." in wrong.body.decode()
+        )
+    limited = await door.sign_in(request("POST", form={"login": "staff", "password": PASSWORD}))
+    assert limited.status == 429 and limited.headers["retry-after"] == "600"
+    assert "please try again in 10 minutes" in limited.body.decode()
+    other_address = request("POST", form={"login": "staff", "password": PASSWORD}, address="10.0.0.2")
+    assert (await door.sign_in(other_address)).status == 303
+
+
+async def test_an_empty_or_overlong_login_or_password_fails(door: StaffDoor[str]) -> None:
+    forms = (
+        {"login": "staff" + " " * 60 + "x", "password": PASSWORD},
+        {"login": "staff", "password": "p" * 257},
+        {},
+    )
+    for n, form in enumerate(forms):
+        assert (await door.sign_in(request("POST", form=form, address=f"10.0.1.{n}"))).status == 403
+
+
+async def test_a_sign_in_from_another_sites_page_is_refused(door: StaffDoor[str]) -> None:
+    cross_site = request(
+        "POST", form={"login": "staff", "password": PASSWORD}, headers={"sec-fetch-site": "cross-site"}
+    )
+    refused = await door.sign_in(cross_site)
+    assert refused.status == 403 and COOKIE not in refused.cookies
+    assert "请从本站登录" in refused.body.decode() and 'href="/staff/login"' in refused.body.decode()
+
+
+async def test_the_signed_in_check_passes_the_staff_member_and_the_csrf_token(door: StaffDoor[str]) -> None:
+    seen: list[SignedIn[str]] = []
+
+    async def page(_request: Any, staff: SignedIn[str]) -> HTTPResponse:
+        seen.append(staff)
+        return text("ok")
+
+    guarded = door.signed_in(door.page_refusals())(page)
+    cookie = await signed_in_cookie(door)
+    assert (await guarded(request(cookie=cookie))).status == 200
+    csrf = seen[0].csrf
+    assert seen[0].who == "Merchant One" and door.sessions.csrf_ok(cookie, csrf)
+    assert (await guarded(request("POST", cookie=cookie, form={"csrf": csrf}))).status == 200
+    assert len(seen) == 2
+
+
+async def test_the_signed_in_check_turns_away_everyone_else(door: StaffDoor[str]) -> None:
+    async def page(_request: Any, _staff: SignedIn[str]) -> HTTPResponse:
+        raise AssertionError("the check let it through")
+
+    guarded = door.signed_in(door.page_refusals())(page)
+    nobody = await guarded(request())
+    assert nobody.status == 303 and nobody.headers["location"] == "/staff/login"
+    assert COOKIE not in nobody.cookies
+    stale = await guarded(request(cookie="not a session"))
+    assert stale.status == 303 and "max-age=0" in set_cookie(stale).lower()
+    unknown = door.sessions.issue("someone gone")
+    assert (await guarded(request(cookie=unknown))).status == 303
+    posted = await guarded(request("POST", form={"csrf": "x"}))
+    assert posted.status == 403 and "请先登录" in posted.body.decode()
+
+    cookie = await signed_in_cookie(door)
+    forged = await guarded(request("POST", cookie=cookie, form={"csrf": "0" * 64}))
+    assert forged.status == 403 and "This form has expired." in forged.body.decode()
+    right_token_wrong_site = request(
+        "POST",
+        cookie=cookie,
+        form={"csrf": door.sessions.csrf_token(cookie)},
+        headers={"origin": "https://evil.example"},
+    )
+    assert (await guarded(right_token_wrong_site)).status == 403
+
+
+async def test_signing_out_clears_the_cookie(door: StaffDoor[str]) -> None:
+    cookie = await signed_in_cookie(door)
+    response = await door.sign_out(request("POST", cookie=cookie), SignedIn("Merchant One", "csrf"))
+    assert response.status == 303 and response.headers["location"] == "/staff/login?done=out"
+    assert "max-age=0" in set_cookie(response).lower() and "path=/staff" in set_cookie(response).lower()
+
+
+def test_a_refusal_page_names_its_way_on() -> None:
+    sign_in = message_page(403, ("请先登录。", "Please sign in first."), link="/staff/login", sign_in=True)
+    back = message_page(403, ("请先登录。", "Please sign in first."), link="/staff/login")
+    assert "登录" in sign_in.body.decode() and "返回" not in sign_in.body.decode()
+    assert "返回" in back.body.decode() and sign_in.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("headers", "same"),
+    [
+        ({"sec-fetch-site": "same-origin", "origin": "null"}, True),
+        ({"sec-fetch-site": "cross-site"}, False),
+        ({"sec-fetch-site": "same-site"}, False),
+        ({}, True),  # not a browser being misled: the CSRF token stands guard
+        ({"origin": "null"}, True),  # what no-referrer makes browsers send for the gateway's own forms
+        ({"origin": "http://gateway.example"}, True),
+        ({"origin": "https://evil.example"}, False),
+        ({"origin": "file://gateway.example"}, False),
+    ],
+)
+def test_same_origin(headers: dict[str, str], same: bool) -> None:
+    assert same_origin(request("POST", headers=headers)) is same

@@ -1,0 +1,229 @@
+"""The support console of a real gateway process with no rasa server behind it, over loopback: the
+door (sign-in, its limit, sign-out), who may use the pages, the JSON API and the socket, and what
+the API says when Rasa cannot be reached. tests/e2e/test_support_console.py drives the whole
+hand-over with a real rasa server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from bot.case_store import CaseDatabase
+from bot.case_store.agents import AgentDirectory
+from bot.case_store.escalations import EscalationStore
+from bot.config import PROJECT_ROOT
+from bot.web.staff.support_console import SESSION_COOKIE
+from tests.bot.case_store.support import store_at
+from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
+
+pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
+PASSWORD = "a long agent password"
+LOGIN_FAILURES = 3
+CSRF = re.compile(r'data-csrf="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("support-console")
+
+
+@pytest.fixture(scope="module")
+def case_store_url(workdir: Path) -> str:
+    url = f"sqlite:///{workdir / 'cases.db'}"
+    env = {**os.environ, "CASE_STORE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    subprocess.run([sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
+    return url
+
+
+@pytest.fixture(scope="module")
+def waiting(case_store_url: str) -> int:
+    """One agent, and one escalation waiting for them."""
+    agents = AgentDirectory(CaseDatabase(case_store_url))
+    agents.add_agent("li.na", "李娜 <b>", PASSWORD)
+    agents.database.close()
+    with store_at(EscalationStore, case_store_url) as store:
+        opened = store.open(
+            conversation_id="web-support-console-test",
+            reason="customer_asked",
+            language="zh",
+            facts={"amount": "56.00"},
+            lookup=None,
+            ticket_number=None,
+            summary_customer="客户要求人工。",
+            summary_agent="客户要求人工：¥56.00",
+        )
+    return opened.id
+
+
+@pytest.fixture(scope="module")
+def gateway(workdir: Path, case_store_url: str, waiting: int) -> Iterator[Gateway]:
+    started = start_gateway(
+        workdir, case_store_url, "gateway", GATEWAY_AGENT_LOGIN_FAILURES=str(LOGIN_FAILURES)
+    )
+    yield started
+    stop_gateway(started)
+
+
+def sign_in(gateway: Gateway) -> httpx.Client:
+    client = gateway.client()
+    response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/support"
+    return client
+
+
+@pytest.fixture(scope="module")
+def agent(gateway: Gateway) -> Iterator[httpx.Client]:
+    client = sign_in(gateway)
+    yield client
+    client.close()
+
+
+def csrf_of(client: httpx.Client) -> str:
+    page = client.get("/support")
+    assert page.status_code == 200, page.text
+    return CSRF.search(page.text).group(1)
+
+
+def socket_first_frame(gateway: Gateway, cookie: str | None, origin: str) -> dict[str, Any]:
+    """The console socket's first frame, or how the handshake was refused."""
+
+    async def first_frame() -> dict[str, Any]:
+        url = gateway.url.replace("http://", "ws://") + "/support/ws"
+        headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else {}
+        try:
+            async with websockets.connect(url, extra_headers=headers, origin=origin, open_timeout=10) as ws:
+                return json.loads(await asyncio.wait_for(ws.recv(), 10))
+        except websockets.exceptions.InvalidStatusCode as refused:
+            return {"refused": refused.status_code}
+
+    return asyncio.run(first_frame())
+
+
+def test_signed_out_the_pages_send_to_the_sign_in_form_and_the_api_says_401(
+    gateway: Gateway, waiting: int
+) -> None:
+    with gateway.client() as client:
+        home = client.get("/support")
+        assert home.status_code == 303 and home.headers["location"] == "/support/login"
+        login = client.get("/support/login")
+        assert login.status_code == 200 and login.headers["cache-control"] == "no-store"
+        assert "客服登录" in login.text and "Support sign-in" in login.text
+        refused = client.get("/support/api/queue")
+        assert refused.status_code == 401
+        assert refused.json() == {"error": "signed_out", "message": "请先登录 · Please sign in first"}
+        assert client.post(f"/support/api/escalations/{waiting}/claim", json={}).status_code == 401
+        logout = client.post("/support/logout", data={"csrf": "x"})
+        assert logout.status_code == 403 and "请先登录" in logout.text
+    assert socket_first_frame(gateway, None, gateway.url) == {"refused": 401}
+
+
+def test_signing_in_sets_the_console_cookie_and_opens_the_console(gateway: Gateway) -> None:
+    with gateway.client() as client:
+        response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
+        assert response.status_code == 303 and response.headers["location"] == "/support"
+        cookie = response.headers["set-cookie"]
+        assert cookie.startswith(f"{SESSION_COOKIE}=")
+        for part in ("HttpOnly", "SameSite=Strict", "Path=/support", "Max-Age=28800"):
+            assert part.lower() in cookie.lower(), cookie
+        page = client.get("/support")
+        assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+        assert "李娜 &lt;b&gt;" in page.text and 'data-agent="li.na"' in page.text
+        assert '<script src="/console.js" defer></script>' in page.text
+        assert client.get("/support/login").headers["location"] == "/support"
+
+
+def test_a_wrong_password_fails_and_repeated_failures_are_limited(gateway: Gateway) -> None:
+    with gateway.client("127.0.0.4") as guesser:
+        for _ in range(LOGIN_FAILURES):
+            wrong = guesser.post("/support/login", data={"login": "li.na", "password": "not it"})
+            assert wrong.status_code == 403 and "set-cookie" not in wrong.headers
+            assert "登录名或密码不对" in wrong.text and 'value="li.na"' in wrong.text
+        limited = guesser.post("/support/login", data={"login": "li.na", "password": PASSWORD})
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) == 15 * 60
+        assert "Too many failed sign-ins: please try again in 15 minutes." in limited.text
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(gateway: Gateway) -> None:
+    with gateway.client() as client:
+        refused = client.post(
+            "/support/login",
+            data={"login": "li.na", "password": PASSWORD},
+            headers={"Sec-Fetch-Site": "cross-site"},
+        )
+        assert refused.status_code == 403 and "set-cookie" not in refused.headers
+        assert "请从本站登录" in refused.text
+
+
+def test_the_queue_and_the_socket_show_the_waiting_conversation(
+    gateway: Gateway, agent: httpx.Client, waiting: int
+) -> None:
+    queue = agent.get("/support/api/queue")
+    assert queue.status_code == 200 and queue.headers["cache-control"] == "no-store"
+    body = queue.json()
+    assert body["type"] == "queue" and body["mine"] == []
+    assert [(item["id"], item["status"], item["summary"]) for item in body["items"]] == [
+        (waiting, "waiting", "客户要求人工：¥56.00")
+    ]
+    cookie = agent.cookies[SESSION_COOKIE]
+    frame = socket_first_frame(gateway, cookie, gateway.url)
+    assert frame["type"] == "queue" and [item["id"] for item in frame["items"]] == [waiting]
+    assert socket_first_frame(gateway, cookie, "http://evil.example") == {"refused": 403}
+
+
+def test_api_posts_need_the_sessions_csrf_token(agent: httpx.Client, waiting: int) -> None:
+    claim = f"/support/api/escalations/{waiting}/claim"
+    for headers in (
+        {},
+        {"X-CSRF-Token": "0" * 64},
+        {"X-CSRF-Token": csrf_of(agent), "Sec-Fetch-Site": "cross-site"},
+    ):
+        refused = agent.post(claim, headers=headers)
+        assert refused.status_code == 403
+        assert refused.json() == {
+            "error": "csrf",
+            "message": "请刷新页面后再试 · Reload the page and try again",
+        }
+    expired = agent.post("/support/logout", data={"csrf": "forged"})
+    assert expired.status_code == 403 and "表单已失效，请刷新页面后再试。" in expired.text
+
+
+def test_without_rasa_a_claim_is_refused_and_the_conversation_still_waits(
+    agent: httpx.Client, waiting: int, case_store_url: str
+) -> None:
+    headers = {"X-CSRF-Token": csrf_of(agent)}
+    claim = agent.post(f"/support/api/escalations/{waiting}/claim", headers=headers)
+    assert claim.status_code == 503 and claim.json()["error"] == "rasa_unavailable"
+    with store_at(EscalationStore, case_store_url) as store:
+        assert store.get(waiting).status == "waiting"
+    not_held = agent.post(
+        f"/support/api/escalations/{waiting}/messages", headers=headers, json={"text": "hi"}
+    )
+    assert not_held.status_code == 409 and not_held.json()["error"] == "not_held"
+    assert agent.get(f"/support/api/escalations/{waiting}").status_code == 409
+    missing = agent.post("/support/api/escalations/999999/claim", headers=headers)
+    assert missing.json() == {"error": "not_found", "message": "没有这个会话 · No such conversation"}
+    bad_action = agent.post(
+        f"/support/api/escalations/{waiting}/finish", headers=headers, json={"action": "x"}
+    )
+    assert bad_action.status_code == 400 and bad_action.json()["error"] == "bad_action"
+
+
+def test_signing_out_clears_the_cookie(gateway: Gateway) -> None:
+    client = sign_in(gateway)  # a session of its own: the module's agent stays signed in
+    response = client.post("/support/logout", data={"csrf": csrf_of(client)})
+    assert response.status_code == 303 and response.headers["location"] == "/support/login?done=out"
+    assert "Max-Age=0" in response.headers["set-cookie"] and "Path=/support" in response.headers["set-cookie"]
+    assert client.get("/support").status_code == 303
+    assert "已退出" in client.get("/support/login?done=out").text
+    client.close()
