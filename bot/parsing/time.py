@@ -1,4 +1,11 @@
-"""Transaction-time extraction from Chinese or English free text."""
+"""Transaction-time extraction from Chinese or English free text.
+
+Contents (one file on purpose: the sections share the component types and are read together):
+  the types (TimeWindow, TimeMatch) and Duckling's answers ........ top
+  components found by regex (clocks, parts of day, relatives) ..... "Components found by regex"
+  dates (day words, numeric and slash dates, weekdays, Duckling) .. "Dates"
+  windows (a component resolved to a span; find_time, parse_time)  "Windows"
+"""
 
 from __future__ import annotations
 

@@ -152,10 +152,10 @@ def test_nothing_found_at_a_rough_hour_names_that_hour(assistant: Client, langua
         SHANGHAI
     )
     hour = paid.hour
-    # Said the way people say it, with the half of the day: "下午3点左右", "around 3pm".
+    # Said the way people say it, with the part of the day: "凌晨12点左右", "下午3点左右", "around 3pm".
     h12, afternoon = (hour - 1) % 12 + 1, hour >= 12
     if language == "zh":
-        half = "下午" if afternoon else "上午"
+        half = "凌晨" if hour < 6 else "上午" if hour < 12 else "中午" if hour == 12 else "下午"
         message = f"{paid.month}月{paid.day}日{half}{h12}点左右刷卡失败 扣了77.7元 终端号 ZZ999999"
     else:
         message = (

@@ -1,4 +1,7 @@
-/* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: docs/widget-protocol.md. */
+/* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: docs/widget-protocol.md.
+ * One file on purpose (one <script> tag, no build step); its sections, in order:
+ * strings · storage · DOM helpers · build the UI · state · language · open / close (floating) ·
+ * compose · socket · start */
 (function () {
   'use strict';
   if (document.getElementById('cb-chat')) return;
