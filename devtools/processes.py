@@ -39,6 +39,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_answering(
+    process: subprocess.Popen, url: str, log: Path, timeout: float, poll_seconds: float = 0.2
+) -> None:
+    """Return once `url` answers 200; raise, showing the process's log, if it exits first or the
+    timeout passes (the caller stops it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = log.read_text(errors="replace")
+            raise RuntimeError(f"the process behind {url} exited with {process.returncode}:\n{output}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(poll_seconds)
+    raise TimeoutError(f"{url} did not answer within {timeout:g}s:\n{log.read_text(errors='replace')}")
+
+
 def _free_ports(count: int) -> list[int]:
     return [free_port() for _ in range(count)]
 

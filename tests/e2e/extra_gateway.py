@@ -6,15 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
 from bot.config import PROJECT_ROOT
-from devtools.processes import AssistantProcesses, free_port
+from devtools.processes import AssistantProcesses, free_port, wait_until_answering
 
 
 @contextmanager
@@ -27,22 +24,15 @@ def extra_gateway(processes: AssistantProcesses, workdir: Path, **settings: str)
         "GATEWAY_REDIS_PREFIX": f"{processes.stores.name}x{port}" if processes.stores else "",
     }
     env = {**os.environ, **processes.environment(), **own, **settings}
-    log = open(workdir / f"gateway-{port}.log", "ab")  # noqa: SIM115
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    log_path = workdir / f"gateway-{port}.log"
+    with log_path.open("ab") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot.web"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise TimeoutError(f"gateway on {port} did not start; see {log.name}")
+        wait_until_answering(child, f"{url}/health", log_path, timeout=20)
         yield url
     finally:
         child.terminate()
         child.wait(timeout=20)
-        log.close()

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -21,9 +18,8 @@ import websockets
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.config import PROJECT_ROOT
 from bot.web.staff.support_console import SESSION_COOKIE
-from tests.bot.case_store.support import store_at
+from tests.bot.case_store.support import migrated_sqlite, store_at
 from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 from tests.e2e.conftest import Client
 
@@ -39,10 +35,7 @@ NEWEST, OLDEST, MIDDLE = f"web-newest-{RUN}", f"web-oldest-{RUN}", f"web-middle-
 
 @pytest.fixture(scope="module")
 def case_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('support-console') / 'cases.db'}"
-    env = {**os.environ, "CASE_STORE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
-    return url
+    return migrated_sqlite(tmp_path_factory.mktemp("support-console"))
 
 
 @pytest.fixture(scope="module")

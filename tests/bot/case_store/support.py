@@ -6,15 +6,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
-from bot.case_store import CaseDatabase, CaseStore, PendingDraft, TicketDraft
+from bot.case_store import CaseDatabase, CaseStore, PendingDraft, TicketDraft, upgrade
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Store = TypeVar("Store")
+
+
+def migrated_sqlite(directory: Path) -> str:
+    """The URL of a SQLite case store in `directory`, brought to the newest schema."""
+    url = f"sqlite:///{directory / 'cases.db'}"
+    upgrade(url)
+    return url
 
 
 @contextmanager

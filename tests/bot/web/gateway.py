@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bot.config import PROJECT_ROOT
-from devtools.processes import free_port
+from devtools.processes import free_port, wait_until_answering
 
 SECRET = "merchant-pages-test-secret"
 
@@ -53,18 +52,12 @@ def start_gateway(workdir: Path, case_store_url: str, name: str, **overrides: st
             start_new_session=True,
         )
     gateway = Gateway(f"http://127.0.0.1:{port}", port, process, log)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the gateway exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{gateway.url}/health", timeout=2).status_code == 200:
-                return gateway
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_gateway(gateway)
-    raise TimeoutError(f"the gateway did not answer:\n{log.read_text(errors='replace')}")
+    try:
+        wait_until_answering(process, f"{gateway.url}/health", log, timeout=60)
+    except (RuntimeError, TimeoutError):
+        stop_gateway(gateway)
+        raise
+    return gateway
 
 
 def stop_gateway(gateway: Gateway) -> None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +15,12 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.case_store import CaseDatabase
 from bot.case_store.escalations import EscalationStore
-from bot.config import PROJECT_ROOT
 from bot.web.chat import ChatService
 from bot.web.hub_channels import agents_channel
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import in_process_state
-from tests.bot.case_store.support import store_at
+from tests.bot.case_store.support import migrated_sqlite, store_at
 
 MAX_CHARS = 50
 SESSION_LIMIT = 3
@@ -86,10 +82,7 @@ class Listener:
 
 @pytest.fixture(scope="module")
 def case_store_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('chat')) / 'cases.db'}"
-    env = {**os.environ, "CASE_STORE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
-    return url
+    return migrated_sqlite(Path(tmp_path_factory.mktemp("chat")))
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 
 from bot.config import PROJECT_ROOT
-from devtools.processes import free_port
+from devtools.processes import free_port, wait_until_answering
 
 
 @dataclass
@@ -48,20 +47,14 @@ class SandboxServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the sandbox exited with {self.process.returncode}:\n{self.log.read_text()}"
-                )
-            try:
-                if httpx.get(f"{self.base_url}/_faults", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise TimeoutError(f"the sandbox did not answer within {timeout}s:\n{self.log.read_text()}")
+        try:
+            wait_until_answering(
+                self.process, f"{self.base_url}/_faults", self.log, timeout, poll_seconds=0.05
+            )
+        except (RuntimeError, TimeoutError):
+            self.stop()
+            raise
+        return self
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL)."""

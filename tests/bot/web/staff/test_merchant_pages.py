@@ -5,10 +5,7 @@ real decoder (zxing-cpp) reads back to the right token."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -25,8 +22,8 @@ from sqlalchemy import create_engine, text
 
 from bot.case_store import CaseDatabase
 from bot.case_store.merchants import MerchantDirectory
-from bot.config import PROJECT_ROOT
 from bot.web.staff.merchant_pages import SESSION_COOKIE
+from tests.bot.case_store.support import migrated_sqlite
 from tests.bot.web.gateway import SECRET, Gateway, start_gateway, stop_gateway
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -49,10 +46,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def case_store_url(workdir: Path) -> str:
-    url = f"sqlite:///{workdir / 'cases.db'}"
-    env = {**os.environ, "CASE_STORE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
-    return url
+    return migrated_sqlite(workdir)
 
 
 @pytest.fixture(scope="module")

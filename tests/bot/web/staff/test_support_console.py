@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +19,8 @@ import websockets
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.config import PROJECT_ROOT
 from bot.web.staff.support_console import SESSION_COOKIE
-from tests.bot.case_store.support import store_at
+from tests.bot.case_store.support import migrated_sqlite, store_at
 from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
@@ -40,10 +36,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def case_store_url(workdir: Path) -> str:
-    url = f"sqlite:///{workdir / 'cases.db'}"
-    env = {**os.environ, "CASE_STORE_URL": url, "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "bot.case_store", "upgrade"], cwd=PROJECT_ROOT, env=env, check=True)
-    return url
+    return migrated_sqlite(workdir)
 
 
 @pytest.fixture(scope="module")
