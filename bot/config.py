@@ -131,9 +131,8 @@ def default(name: str) -> str:
 
 def text(name: str, env: Env | None = None) -> str:
     """The variable's value without surrounding blanks; its default when unset or blank."""
-    default = VARIABLES[name].default
     value = (os.environ if env is None else env).get(name, "").strip()
-    return value or default
+    return value or default(name)
 
 
 def integer(name: str, env: Env | None = None) -> int:

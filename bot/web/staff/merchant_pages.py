@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sanic import Blueprint, Sanic
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sanic.response import html as html_response
@@ -47,11 +47,6 @@ def merchant_blueprint(settings: GatewaySettings, shared: SharedState, database:
     return MerchantPages(settings, shared, MerchantDirectory(database)).blueprint()
 
 
-def directory_call(request: Request, method: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
-    """A merchant directory method (synchronous SQL) off the event loop."""
-    return asyncio.to_thread(getattr(request.app.ctx.merchant_directory, method), *args, **kwargs)
-
-
 def not_found() -> HTTPResponse:
     return message_page(404, pair("not_found"), link=HOME_PATH)
 
@@ -68,7 +63,7 @@ class MerchantPages:
             sessions=SignedSessions(settings.secret, settings.merchant_session_hours, purpose="merchant"),
             guard=SignInGuard(shared, "merchant", settings.merchant_login_failures, window_seconds),
             check_password=self._merchant_id_of,
-            find=lambda request, merchant_id: directory_call(request, "merchant", merchant_id),
+            find=lambda _request, merchant_id: self._directory("merchant", merchant_id),
             login_page=login_page,
             form_expired=pair("merchant_form_expired"),
             refusals_say_sign_in=True,
@@ -76,12 +71,6 @@ class MerchantPages:
 
     def blueprint(self) -> Blueprint:
         bp = Blueprint("merchant_pages")
-        directory = self.directory
-
-        @bp.before_server_start
-        async def share_merchant_directory(app: Sanic, _loop: object) -> None:
-            app.ctx.merchant_directory = directory
-
         signed_in = self.door.signed_in(self.door.page_refusals())
         bp.add_route(route(self.login_form), LOGIN_PATH, methods=["GET"], name="login_form")
         bp.add_route(route(self.door.sign_in), LOGIN_PATH, methods=["POST"], name="login")
@@ -101,10 +90,14 @@ class MerchantPages:
         bp.add_route(signed_in(self.code_image), image, methods=["GET"], name="code_image")
         return bp
 
+    def _directory(self, method: str, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        """A merchant directory method (synchronous SQL) off the event loop."""
+        return asyncio.to_thread(getattr(self.directory, method), *args, **kwargs)
+
     # --- who signs in
 
     async def _merchant_id_of(self, request: Request, login: str, password: str) -> str | None:
-        merchant = await directory_call(request, "sign_in", login, password)
+        merchant = await self._directory("sign_in", login, password)
         return merchant.merchant_id if merchant else None
 
     async def login_form(self, request: Request) -> HTTPResponse:
@@ -118,15 +111,13 @@ class MerchantPages:
         return await self._dashboard(request, staff)
 
     async def replace_code(self, request: Request, staff: Staff, terminal_id: str) -> HTTPResponse:
-        terminals = await directory_call(request, "terminals", staff.who.merchant_id)
+        terminals = await self._directory("terminals", staff.who.merchant_id)
         current = {t.terminal_id: code for t, code in terminals}
         terminal_id = terminal_id.upper()
         if terminal_id not in current:
             return not_found()
         try:
-            await directory_call(
-                request, "issue_terminal_code", terminal_id, merchant_id=staff.who.merchant_id
-            )
+            await self._directory("issue_terminal_code", terminal_id, merchant_id=staff.who.merchant_id)
         except CodeJustReplaced:  # two replacements at once: the other one won
             return message_page(409, pair("just_replaced"), link=HOME_PATH)
         except MerchantError:
@@ -139,7 +130,7 @@ class MerchantPages:
         if normalized is None:
             return not_found()
         try:
-            code = await directory_call(request, "revoke", normalized, merchant_id=staff.who.merchant_id)
+            code = await self._directory("revoke", normalized, merchant_id=staff.who.merchant_id)
         except MerchantError:
             return not_found()
         if code.kind == "counter":
@@ -154,7 +145,7 @@ class MerchantPages:
         return await self._poster(request, staff, terminal_id, "svg")
 
     async def _poster(self, request: Request, staff: Staff, terminal_id: str, kind: str) -> HTTPResponse:
-        terminals = await directory_call(request, "terminals", staff.who.merchant_id)
+        terminals = await self._directory("terminals", staff.who.merchant_id)
         code = next((c for t, c in terminals if t.terminal_id == terminal_id.upper()), None)
         if code is None:
             return not_found()
@@ -178,14 +169,13 @@ class MerchantPages:
             time=(request.form.get("time") or "")[:40],
             hours=(request.form.get("hours") or "")[:20],
         )
-        terminals = await directory_call(request, "terminals", staff.who.merchant_id)
+        terminals = await self._directory("terminals", staff.who.merchant_id)
         own_ids = {t.terminal_id for t, _ in terminals}
         wanted, problems = parse_counter_form(form, own_ids, datetime.now(timezone.utc))
         if wanted is None:
             return await self._dashboard(request, staff, status=400, form=form, problems=problems)
         try:
-            code = await directory_call(
-                request,
+            code = await self._directory(
                 "issue_counter_code",
                 wanted.terminal_id,
                 wanted.amount,
@@ -228,7 +218,7 @@ class MerchantPages:
         normalized = normalize_token(token)
         if normalized is None:
             return None
-        return await directory_call(request, "code", normalized, merchant_id=staff.who.merchant_id)
+        return await self._directory("code", normalized, merchant_id=staff.who.merchant_id)
 
     async def _dashboard(
         self,
@@ -239,7 +229,7 @@ class MerchantPages:
         form: CounterForm | None = None,
         problems: list[tuple[str, str]] | None = None,
     ) -> HTTPResponse:
-        terminals = await directory_call(request, "terminals", staff.who.merchant_id)
+        terminals = await self._directory("terminals", staff.who.merchant_id)
         notice = ""
         done, named = request.args.get("done"), request.args.get("terminal", "")
         labels = {
