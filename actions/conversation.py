@@ -13,16 +13,15 @@ from bot.config import settings
 from bot.parsing.time import TimeWindow
 
 FACT_SLOTS = ("transaction_time", "amount", "terminal_id")
+# What a case found and opened; a new case starts without them.
+CASE_SLOTS = ("found_transaction_id", "case_outcome", "ticket_number", "expected_by")
 COMPLAINT_SLOTS = (
     *FACT_SLOTS,
     "transaction_window_start",
     "transaction_window_end",
     "transaction_time_exact",
     "merchant_name",
-    "found_transaction_id",
-    "ticket_number",
-    "case_outcome",
-    "expected_by",
+    *CASE_SLOTS,
 )
 
 

@@ -8,32 +8,29 @@ conversation is the policy's; this module only does the I/O around it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import lookup as lookup_actions
+from actions import presenting
 from actions.case_store_outage import answers_when_the_case_store_fails
-from actions.conversation import COMPLAINT_SLOTS, latest_user_metadata, user_now, user_timezone
+from actions.conversation import CASE_SLOTS, COMPLAINT_SLOTS, latest_user_metadata, user_now, user_timezone
 from actions.handoff import tell_handed_off
-from actions.lookup import complaint_from, tell_result
 from actions.qr import qr_fact_slots
-from actions.rendering import utter
+from actions.reply import Reply
 from actions.ticket_status import TICKET_NUMBER, tell_ticket_status
 from bot.config import settings
-from bot.dialogue.policy import Known, LookupKind, Plan, Step, Turn, after_lookup, next_steps
+from bot.dialogue.policy import Plan, Step, Turn, after_lookup, next_steps
 from bot.dialogue.signals import Signals, read_signals
 from bot.dialogue.state import CaseState
-from bot.lookup.decision import Decision
-from bot.lookup.service import Complaint, LookupResult
 from bot.lookup.timelines import format_date
-from bot.merchant_api.models import Transaction
 from bot.parsing.card_keys import extract_card_keys
 from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
@@ -43,8 +40,6 @@ from bot.text.formatting import format_amount, format_time_window
 from bot.text.language import LANGUAGES, detect_language
 
 DIALOGUE_SLOT = "dialogue"
-# Without a time, the lookup searches this far back.
-UNKNOWN_TIME_SPAN = timedelta(days=7)
 # Intents that are not a shop's name, even when the bot just asked for one.
 _NOT_A_NAME = {
     "ask_terminal_id_location",
@@ -87,29 +82,6 @@ _HELP = {
 }
 
 
-@dataclass
-class Reply:
-    """What this action says and sets; slot changes are visible at once to everything after them."""
-
-    dispatcher: CollectingDispatcher
-    tracker: Tracker
-    domain: DomainDict
-    events: list[EventType] = field(default_factory=list)
-
-    def set(self, slot: str, value: Any) -> None:
-        current = self.tracker.get_slot(slot)
-        if type(current) is type(value) and current == value:
-            return  # an event that changes nothing costs the rasa server and the tracker store
-        self.events.append(SlotSet(slot, value))
-        self.tracker.slots[slot] = value
-
-    def say(self, response: str, **values: Any) -> None:
-        utter(self.dispatcher, self.tracker, self.domain, response, **values)
-
-    def slot(self, name: str) -> Any:
-        return self.tracker.get_slot(name)
-
-
 class TakeTurn(Action):
     def name(self) -> str:
         return "action_turn"
@@ -140,7 +112,7 @@ class TakeTurn(Action):
                 "utter_greet_from_counter_code",
                 merchant=shop,
                 amount=format_amount(Decimal(reply.slot("amount"))),
-                time=_when(paid, reply),
+                time=reply.when(paid),
             )
         elif shop is not None:
             reply.say("utter_greet_from_terminal_code", merchant=shop)
@@ -160,7 +132,7 @@ class TakeTurn(Action):
             ticket_number=ticket.group(0).upper() if ticket else None,
             payload=payload,
         )
-        plan = next_steps(state, _known(reply), turn)
+        plan = next_steps(state, reply.known(), turn)
         await _carry_out(reply, plan, turn)
         return reply.events
 
@@ -287,16 +259,6 @@ def _read_facts(
     return gave, rejected
 
 
-def _known(reply: Reply) -> Known:
-    return Known(
-        transaction_time=bool(reply.slot("transaction_window_start")),
-        amount=bool(reply.slot("amount")),
-        terminal_id=bool(reply.slot("terminal_id")),
-        merchant_name=bool(reply.slot("merchant_name")),
-        card_last4=bool(reply.slot("card_last4") or reply.slot("rrn") or reply.slot("voucher_no")),
-    )
-
-
 # --- carrying the steps out -------------------------------------------------------------------------
 
 
@@ -344,13 +306,12 @@ async def _step(reply: Reply, state: CaseState, step: Step, turn: Turn) -> CaseS
     elif kind == "look_up":
         return await _look_up(reply, state, turn)
     elif kind == "conclude":
-        return await _conclude(reply, state)
+        return await presenting.conclude(reply, state)
     elif kind == "not_found":
-        return await _not_found(reply, state)
+        return await presenting.not_found(reply, state)
     return state
 
 
-_CASE_SLOTS = ("found_transaction_id", "case_outcome", "ticket_number", "expected_by")
 _FACT_SLOTS = {
     "transaction_time": ("transaction_time", "transaction_window_start", "transaction_window_end"),
     "amount": ("amount",),
@@ -363,7 +324,7 @@ _FACT_SLOTS = {
 def _start_over(reply: Reply, turn: Turn, *, keep_facts: bool) -> None:
     """Another payment (or a corrected one): a new case; the finished one keeps its ticket. The facts
     this message gave stay; the others stay too only for a correction."""
-    for slot in _CASE_SLOTS:
+    for slot in CASE_SLOTS:
         reply.set(slot, None)
     if keep_facts:
         return
@@ -373,144 +334,18 @@ def _start_over(reply: Reply, turn: Turn, *, keep_facts: bool) -> None:
                 reply.set(slot, None)
 
 
-def _complaint(reply: Reply, state: CaseState) -> Complaint:
-    if not reply.slot("transaction_window_start"):
-        now = user_now(reply.tracker)
-        reply.set("transaction_window_start", (now - UNKNOWN_TIME_SPAN).isoformat(timespec="minutes"))
-        reply.set("transaction_window_end", now.isoformat(timespec="minutes"))
-        reply.set("transaction_time_exact", False)
-    return replace(
-        complaint_from(reply.tracker), got_goods=state.got_goods, two_debits_seen=state.two_debits_seen
-    )
-
-
 async def _look_up(reply: Reply, state: CaseState, turn: Turn) -> CaseState:
     reply.say("utter_complaint_received")
-    complaint = _complaint(reply, state)
+    complaint = presenting.complaint_for(reply, state)
     result = await lookup_actions.lookup_service().look_up(complaint)
-    kind = await _present(reply, state, complaint, result)
+    kind = await presenting.present(reply, state, complaint, result)
     if kind == "confirm_amount" and result.decision is not None and result.decision.transaction is not None:
         state = replace(state, offered_amount=f"{result.decision.transaction.amount:.2f}")
-    plan = after_lookup(state, _known(reply), kind)
+    plan = after_lookup(state, reply.known(), kind)
     state = plan.state
     for step in plan.steps:
         state = await _step(reply, state, step, turn)
     return state
-
-
-async def _present(reply: Reply, state: CaseState, complaint: Complaint, result: LookupResult) -> LookupKind:
-    """Tell what the lookup found and conclude when nothing is left to ask."""
-    if result.decision is None:
-        number = result.pending_ticket.number if result.pending_ticket else "-"
-        reply.say("utter_lookup_unavailable", ticket=number)
-        reply.set("ticket_number", number)
-        return "unavailable"
-    decision = result.decision
-    if decision.kind == "choose":
-        return "choose"
-    if decision.kind == "ask_sharper_key":
-        return "not_found"
-    if (
-        decision.reason == "amount_differs"
-        and decision.transaction is not None
-        and state.offered_amount is None
-    ):
-        # Only a payment of another amount fits, on the customer's own card: ask before disputing.
-        offered = decision.transaction
-        reply.set("found_transaction_id", offered.transaction_id)
-        reply.say(
-            "utter_found_other_amount",
-            time=_when(offered.created_at, reply),
-            amount=format_amount(offered.amount),
-            merchant=offered.merchant_name,
-            claimed=format_amount(complaint.amount),
-        )
-        return "confirm_amount"
-    if decision.transaction is not None and decision.reason not in ("not_found", "amount_differs"):
-        reply.set("found_transaction_id", decision.transaction.transaction_id)
-        _show_found(reply, decision.transaction)
-    if decision.outcome == "charge_succeeded" and state.got_goods is None:
-        return "goods"
-    if decision.outcome in ("dispute_ticket", "escalated") and decision.reason in (
-        "not_found",
-        "amount_differs",
-    ):
-        _say_not_found(reply, complaint)
-    await _tell(reply, complaint, decision)
-    return "concluded"
-
-
-async def _tell(reply: Reply, complaint: Complaint, decision: Decision) -> None:
-    result = await lookup_actions.lookup_service().conclude(complaint, decision)
-    for event in await tell_result(reply.dispatcher, reply.tracker, reply.domain, result):
-        reply.set(event["name"], event["value"])
-    reply.set("expected_by", result.expected_by.isoformat() if result.expected_by else None)
-
-
-async def _conclude(reply: Reply, state: CaseState) -> CaseState:
-    """The customer said whether the shop handed over the goods: decide afresh and conclude."""
-    complaint = _complaint(reply, state)
-    result = await lookup_actions.lookup_service().look_up(complaint)
-    if result.decision is None or result.decision.kind != "outcome":
-        kind = await _present(reply, state, complaint, result)
-        return after_lookup(state, _known(reply), kind).state
-    await _tell(reply, complaint, result.decision)
-    return replace(state, stage="done", pending_question=None)
-
-
-async def _not_found(reply: Reply, state: CaseState) -> CaseState:
-    """Nothing found even with a sharper key: say so plainly, and open a dispute for a person to dig."""
-    complaint = _complaint(reply, state)
-    _say_not_found(reply, complaint)
-    decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
-    await _tell(reply, complaint, decision)
-    return replace(state, stage="done", pending_question=None)
-
-
-def _say_not_found(reply: Reply, complaint: Complaint) -> None:
-    reply.say(
-        "utter_not_found",
-        amount=format_amount(complaint.amount),
-        time=_window_said(complaint.window_start, complaint.window_end, reply)
-        if reply.slot("transaction_time")
-        else ("最近几天" if reply.slot("language") == "zh" else "the last few days"),
-        place=complaint.terminal_id
-        or complaint.merchant_name
-        or ("任何商户" if reply.slot("language") == "zh" else "any shop"),
-    )
-
-
-def _show_found(reply: Reply, t: Transaction) -> None:
-    reply.say(
-        "utter_found_payment",
-        time=_when(t.created_at, reply),
-        amount=format_amount(t.amount),
-        merchant=t.merchant_name,
-    )
-
-
-def _window_said(start: datetime, end: datetime, reply: Reply) -> str:
-    """The time the customer gave, as they gave it: "21:00" for "around 9pm" (the middle of its window),
-    the day for "yesterday", the days for "半个月前"."""
-    if end - start <= timedelta(hours=3):
-        middle = start + (end - start) / 2
-        if not reply.slot("transaction_time_exact"):
-            # "九点" is searched from 20:50 to 21:20; the customer said nine, not five past.
-            quarter_hours = round(middle.timestamp() / 900)
-            middle = datetime.fromtimestamp(quarter_hours * 900, middle.tzinfo)
-        return _when(middle, reply)
-    zone = user_timezone(reply.tracker)
-    first, last = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
-    zh = reply.slot("language") == "zh"
-    day = (lambda d: f"{d.month}月{d.day}日") if zh else (lambda d: f"{d.day} {d:%b}")
-    return day(first) if first == last else f"{day(first)}–{day(last)}"
-
-
-def _when(moment: datetime, reply: Reply) -> str:
-    local = moment.astimezone(user_timezone(reply.tracker))
-    if reply.slot("language") == "zh":
-        return f"{local.month}月{local.day}日 {local:%H:%M}"
-    return f"{local.day} {local:%b} {local:%H:%M}"
 
 
 def _follow_up(reply: Reply, *, upset: bool) -> None:
