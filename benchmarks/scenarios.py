@@ -38,7 +38,7 @@ import yaml
 
 from benchmarks.scenario_harness import Harness
 from bot.config import PROJECT_ROOT
-from devtools.sandbox.database import CONTRACT_HEADER
+from devtools.sandbox.seed import CONTRACT_HEADER
 
 SCENARIOS = PROJECT_ROOT / "tests" / "blind" / "scenarios"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

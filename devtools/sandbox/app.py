@@ -23,17 +23,14 @@ from sanic.response import HTTPResponse, empty, json
 
 from bot.merchant_api.models import SearchQuery, parse_amount, parse_datetime
 from devtools.sandbox.database import (
-    SEED_CSV,
     AmountTooLarge,
     NoSuchTransaction,
     RequestRefused,
     SandboxDatabase,
     StateConflict,
-    parse_transactions,
-    read_transactions,
-    shift_to_now,
 )
 from devtools.sandbox.faults import Faults
+from devtools.sandbox.seed import SEED_CSV, parse_transactions, read_transactions, shift_to_now
 
 logger = logging.getLogger(__name__)
 

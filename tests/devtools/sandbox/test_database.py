@@ -12,16 +12,13 @@ import pytest
 
 from bot.merchant_api.models import SearchQuery
 from devtools.sandbox.database import (
-    CONTRACT_HEADER,
-    SEED_CSV,
     AmountTooLarge,
     NoSuchTransaction,
     SandboxDatabase,
     StateConflict,
     matches_merchant_name,
-    read_transactions,
-    shift_to_now,
 )
+from devtools.sandbox.seed import CONTRACT_HEADER, SEED_CSV, read_transactions, shift_to_now
 
 CONTRACT_LINE = (
     "transaction_id,merchant_id,merchant_name,terminal_id,card_last4,card_type,network,amount,currency,"
