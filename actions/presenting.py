@@ -14,6 +14,7 @@ from bot.dialogue.state import CaseState
 from bot.lookup.decision import Decision
 from bot.lookup.service import Complaint, LookupResult
 from bot.merchant_api.models import Transaction
+from bot.text.catalogue import word
 from bot.text.formatting import format_amount
 
 # A complaint without a time is searched over the last week.
@@ -106,10 +107,8 @@ def say_not_found(reply: Reply, complaint: Complaint) -> None:
         amount=format_amount(complaint.amount),
         time=window_said(complaint.window_start, complaint.window_end, reply)
         if reply.slot("transaction_time")
-        else ("最近几天" if reply.slot("language") == "zh" else "the last few days"),
-        place=complaint.terminal_id
-        or complaint.merchant_name
-        or ("任何商户" if reply.slot("language") == "zh" else "any shop"),
+        else word("recent_days", reply.slot("language")),
+        place=complaint.terminal_id or complaint.merchant_name or word("any_shop", reply.slot("language")),
     )
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.text.catalogue import widget_script
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -24,6 +26,8 @@ class Asset:
 
 def load_asset(path: Path) -> Asset:
     body = path.read_bytes()
+    if path.name == "widget.js":
+        body = widget_script(body)
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if content_type.startswith("text/") or content_type.endswith("javascript"):
         content_type += "; charset=utf-8"

@@ -17,12 +17,12 @@ from bot.case_store import CaseDatabase
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
+from bot.text.catalogue import notice
 from bot.text.language import LANGUAGES
 from bot.text.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.text.redaction import redact
 from bot.text.typed_text import printable, well_formed
 from bot.web.hub_channels import agents_channel, customer_channel
-from bot.web.notices import notice
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.sessions import ConversationSessions
 from bot.web.settings import GatewaySettings

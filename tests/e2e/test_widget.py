@@ -219,11 +219,14 @@ def test_the_floating_widget_on_a_shop_page_counts_unread(assistant: Client, bro
     expect(page.locator("#cb-chat .badge")).to_be_visible(timeout=60_000)
     expect(page.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
     for _ in range(10):  # the rest of the reply may still be landing: the two agree all along
-        badge_text, while_closed = page.locator("#cb-chat").evaluate(
-            "host => [host.shadowRoot.querySelector('.badge').textContent, window.cbWhileClosed]"
+        badge_text, label, while_closed = page.locator("#cb-chat").evaluate(
+            """host => [host.shadowRoot.querySelector('.badge').textContent,
+                        host.shadowRoot.querySelector('.launcher').getAttribute('aria-label'),
+                        window.cbWhileClosed]"""
         )
         assert while_closed >= 1
         assert badge_text == str(while_closed)
+        assert label == f"打开在线客服（{while_closed} 条新消息）"  # what a screen reader says
         page.wait_for_timeout(200)
     launcher.click()
     expect(page.locator("#cb-chat .badge")).to_be_hidden()

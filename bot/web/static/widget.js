@@ -23,46 +23,8 @@
   const SVGNS = 'http://www.w3.org/2000/svg';
 
   /* ---------- strings ---------- */
-  const S = {
-    zh: {
-      title: '支付问题助手',
-      intro: '您好！付款失败但被扣了钱？告诉我大概的时间、金额和终端号，我来帮您查。',
-      ph: '描述您遇到的问题…', input: '输入消息', send: '发送',
-      connecting: '正在连接…', reconnecting: '连接已断开，正在重连…', reconnected: '已重新连接',
-      sending: '发送中…', waiting: '等待连接，恢复后自动发送',
-      copy: '复制', copied: '已复制', copyName: '复制工单号',
-      open: '打开在线客服', close: '关闭', unread: (n) => '（' + n + ' 条新消息）', typing: '正在输入',
-      toggle: 'EN', toggleName: 'EN 切换为英文界面',
-      card: '处理结果', other: '处理进展', ticket: '工单号', txn: '交易号', by: '预计日期',
-      o: {
-        refund_ticket: ['退款已申请', '钱被扣了但交易没有完成，我们已申请把钱退回您的卡。'],
-        dispute_ticket: ['已提交调查', '我们会和商户及发卡行跟进，并在预计日期前给您答复。'],
-        reversal_in_progress: ['钱正在自动退回', '这笔交易已自动冲正，钱会退回您的卡，请留意银行短信。'],
-        no_charge: ['没有查到扣款', '发卡行拒绝了这笔交易，钱没有真正扣走；冻结金额会自动解除。'],
-        charge_succeeded: ['这笔付款已成功', '商户已收到这笔钱。如果没拿到商品或服务，可以申请调查。'],
-        escalated: ['已转人工处理', '同事会联系您，您不需要再重复说明。']
-      }
-    },
-    en: {
-      title: 'Payment help',
-      intro: "Hello! Charged for a payment that failed? Tell me roughly when, how much, and the terminal ID, and I'll look it up.",
-      ph: 'Describe what happened…', input: 'Type a message', send: 'Send',
-      connecting: 'Connecting…', reconnecting: 'Connection lost, reconnecting…', reconnected: 'Reconnected',
-      sending: 'Sending…', waiting: 'Waiting for connection',
-      copy: 'Copy', copied: 'Copied', copyName: 'Copy ticket number',
-      open: 'Open chat', close: 'Close', unread: (n) => ' (' + n + ' new)', typing: 'typing',
-      toggle: '中文', toggleName: '中文 Switch to Chinese',
-      card: 'Case result', other: 'Case update', ticket: 'Ticket', txn: 'Transaction', by: 'Expected by',
-      o: {
-        refund_ticket: ['Refund requested', "The money was taken but the payment didn't complete, so we've asked for it to go back to your card."],
-        dispute_ticket: ['Dispute opened', 'Our team will follow up with the merchant and your bank and reply by the date below.'],
-        reversal_in_progress: ['Your money is on its way back', 'The payment was reversed automatically; watch for a refund entry in your bank SMS or app.'],
-        no_charge: ['No charge found', 'Your bank declined the payment, so no money was taken; any pending hold will drop off.'],
-        charge_succeeded: ['The payment went through', "The merchant received the money. If you didn't get what you paid for, we can open a dispute."],
-        escalated: ['Passed to a person', "Someone from our team will contact you; you don't need to repeat anything."]
-      }
-    }
-  };
+  // Both languages' texts, from bot/text/customer/*.json: the gateway writes them in when it loads this file.
+  const S = /*@CUSTOMER_TEXTS@*/null;
 
   /* ---------- storage (localStorage, in-memory fallback) ---------- */
   const mem = {};
@@ -273,7 +235,7 @@
   };
 
   const card = (c) => {
-    const o = T().o[c.outcome];
+    const o = T().outcomes[c.outcome];
     const title = o ? o[0] : T().other;
     const box = h('div', 'case-card o-' + (o ? c.outcome : 'other'));
     attr(box, 'role', 'group');
@@ -402,7 +364,7 @@
 
   const labelLauncher = () => {
     if (!launcher) return;
-    attr(launcher, 'aria-label', isOpen ? T().close : T().open + (unread ? T().unread(unread) : ''));
+    attr(launcher, 'aria-label', isOpen ? T().close : T().open + (unread ? T().unread.replace('{n}', unread) : ''));
     attr(launcher, 'aria-expanded', String(isOpen));
     badge.textContent = unread > 99 ? '99+' : String(unread);
     badge.hidden = !unread;
