@@ -19,7 +19,7 @@ from bot import config
 from bot.dialogue.state import CaseState
 from bot.handoff.service import Handoff, HandoffService
 from bot.handoff.summary import HandoffFacts, Reason
-from bot.lookup.timelines import format_date
+from bot.text.formatting import format_date
 
 
 @lru_cache(maxsize=1)

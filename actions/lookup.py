@@ -15,7 +15,7 @@ from actions.conversation import language, time_window
 from actions.handoff import hand_off
 from actions.rendering import utter
 from bot.lookup.service import CaseResult, Complaint, LookupService
-from bot.lookup.timelines import format_date
+from bot.text.formatting import format_date
 
 _OUTCOME_RESPONSE = {
     "no_charge": "utter_outcome_no_charge",

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.conversation import language
 from actions.lookup import lookup_service
 from actions.rendering import render_text, utter
-from bot.lookup.timelines import format_date
+from bot.text.formatting import format_date
 
 # RF-20261126-0042, rf 20261126 0042, RF202611260042: as customers copy it from a message.
 TICKET_NUMBER = re.compile(r"(?<![a-z0-9])(?:rf|dp|es|lk)[\s\-]?\d{8}[\s\-]?\d{4,6}(?![0-9])", re.IGNORECASE)

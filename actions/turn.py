@@ -30,13 +30,12 @@ from bot.config import settings
 from bot.dialogue.policy import Plan, Step, Turn, after_lookup, next_steps
 from bot.dialogue.signals import Signals, read_signals
 from bot.dialogue.state import CaseState
-from bot.lookup.timelines import format_date
 from bot.parsing.card_keys import extract_card_keys
 from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
 from bot.parsing.shop_names import MAX_NAME, find_shop_name
 from bot.parsing.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
-from bot.text.formatting import format_amount, format_time_window
+from bot.text.formatting import format_amount, format_date, format_time_window
 from bot.text.language import LANGUAGES, detect_language
 
 DIALOGUE_SLOT = "dialogue"

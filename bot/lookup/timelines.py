@@ -63,23 +63,6 @@ _WINDOW_FOR_CASE: dict[tuple[str, str], str] = {
     ("dispute_ticket", "duplicate"): DISPUTE_DUPLICATE,
 }
 
-_ZH_WEEKDAYS = "一二三四五六日"
-_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
 
 class TimelineFileError(ValueError):
     """The operator's timelines file is missing a figure or has one that cannot be right."""
@@ -221,13 +204,6 @@ def quote(
         if late is not None and late >= today:
             return late
     return typical
-
-
-def format_date(day: date, language: str) -> str:
-    """A quoted date as people write it: "11月28日(周五)" or "Friday 28 November"."""
-    if language == "zh":
-        return f"{day.month}月{day.day}日(周{_ZH_WEEKDAYS[day.weekday()]})"
-    return f"{_EN_WEEKDAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]}"
 
 
 # --- the operator's file ------------------------------------------------------------------------

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bot.parsing.time import TimeWindow
 
 _ZH_WEEKDAYS = "一二三四五六日"
-_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def format_amount(amount: Decimal) -> str:
@@ -17,10 +30,18 @@ def format_amount(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
-def _date(moment: datetime, language: str) -> str:
+def format_date(day: date, language: str) -> str:
+    """A quoted date as people write it: "11月28日(周五)" or "Friday 28 November"."""
     if language == "zh":
-        return f"{moment.month}月{moment.day}日(周{_ZH_WEEKDAYS[moment.weekday()]})"
-    return f"{_EN_WEEKDAYS[moment.weekday()]} {moment.day} {_EN_MONTHS[moment.month - 1]}"
+        return f"{day.month}月{day.day}日(周{_ZH_WEEKDAYS[day.weekday()]})"
+    return f"{_EN_WEEKDAYS[day.weekday()]} {day.day} {_EN_MONTHS[day.month - 1]}"
+
+
+def _date(moment: datetime, language: str) -> str:
+    """The day inside a time window: "11月28日(周五)" or the short "Fri 28 Nov"."""
+    if language == "zh":
+        return format_date(moment, language)
+    return f"{_EN_WEEKDAYS[moment.weekday()][:3]} {moment.day} {_EN_MONTHS[moment.month - 1][:3]}"
 
 
 def format_time_window(window: TimeWindow, language: str) -> str:

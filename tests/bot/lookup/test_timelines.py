@@ -18,7 +18,6 @@ from bot.lookup.timelines import (
     add_working_days,
     china_date,
     expected_by,
-    format_date,
     is_working_day,
     load_table,
     parse_table,
@@ -288,20 +287,6 @@ class TestQuote:
 
 
 # --- formatting -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "day, zh, en",
-    [
-        (date(2025, 11, 28), "11月28日(周五)", "Friday 28 November"),
-        (date(2026, 10, 10), "10月10日(周六)", "Saturday 10 October"),
-        (date(2026, 11, 29), "11月29日(周日)", "Sunday 29 November"),
-        (date(2027, 1, 4), "1月4日(周一)", "Monday 4 January"),
-    ],
-)
-def test_format_date(day: date, zh: str, en: str) -> None:
-    assert format_date(day, "zh") == zh
-    assert format_date(day, "en") == en
 
 
 # --- the operator's file ----------------------------------------------------------------------------

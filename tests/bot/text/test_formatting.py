@@ -1,9 +1,11 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.parsing.time import TimeWindow
-from bot.text.formatting import format_amount, format_time_window
+from bot.text.formatting import format_amount, format_date, format_time_window
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -38,3 +40,17 @@ def test_a_whole_day() -> None:
 def test_an_evening_ending_at_midnight() -> None:
     evening = TimeWindow(at(25, 18), at(26, 0), exact=False)
     assert format_time_window(evening, "en") == "Wed 25 Nov, between 18:00 and 24:00"
+
+
+@pytest.mark.parametrize(
+    "day, zh, en",
+    [
+        (date(2025, 11, 28), "11月28日(周五)", "Friday 28 November"),
+        (date(2026, 10, 10), "10月10日(周六)", "Saturday 10 October"),
+        (date(2026, 11, 29), "11月29日(周日)", "Sunday 29 November"),
+        (date(2027, 1, 4), "1月4日(周一)", "Monday 4 January"),
+    ],
+)
+def test_format_date(day: date, zh: str, en: str) -> None:
+    assert format_date(day, "zh") == zh
+    assert format_date(day, "en") == en
