@@ -7,7 +7,6 @@ conversation is the policy's; this module only does the I/O around it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -33,7 +32,7 @@ from bot.dialogue.state import CaseState
 from bot.parsing.card_keys import extract_card_keys
 from bot.parsing.facts import extract_facts
 from bot.parsing.normalize import normalize
-from bot.parsing.shop_names import MAX_NAME, find_shop_name
+from bot.parsing.shop_names import MAX_NAME, could_be_a_name, find_shop_name
 from bot.parsing.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
 from bot.text.formatting import format_amount, format_date, format_time_window
 from bot.text.language import LANGUAGES, detect_language
@@ -54,12 +53,6 @@ _NOT_A_NAME = {
     "deny",
     "no_terminal_id",
 }
-# A question is not a shop's name.
-_QUESTION = re.compile(
-    r"[?？]|吗|呢|什么|怎么|为什么|哪里|(?<![a-z])(?:how|what|why|where|when)(?![a-z])", re.I
-)
-# "12345", "ABC123": a try at a terminal ID (or nothing), not a shop's name.
-_CODE_LIKE = re.compile(r"[\W\d_]*|(?=.*\d)[A-Za-z0-9\s\-]+")
 _PLACEHOLDER = {"transaction_time": "time", "amount": "amount", "terminal_id": "terminal_id"}
 _ASK = {
     "transaction_time": "utter_ask_transaction_time",
@@ -236,10 +229,7 @@ def _read_facts(
         and not signals.says_unknown
         and not signals.wants_person
         and intent not in _NOT_A_NAME
-        and 0 < len(text.strip()) <= MAX_NAME
-        and not _QUESTION.search(text)
-        and not _CODE_LIKE.fullmatch(text.strip())
-        and not text.lstrip().startswith(("/", "\uff0f"))  # a typed payload is not a name
+        and could_be_a_name(text)
     ):
         shop = text.strip()[:MAX_NAME]  # the answer to "which shop?" is the name
     if (

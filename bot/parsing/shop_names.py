@@ -137,6 +137,12 @@ _NOT_A_PLACE_WORD = re.compile(
     r"\s+(?:yesterday|today|tonight|this|last|and|but|still|is|isn'?t|was|when|then|around|at|for)\b", re.I
 )
 MAX_NAME = 60
+# A question is not a shop's name.
+_QUESTION = re.compile(
+    r"[?？]|吗|呢|什么|怎么|为什么|哪里|(?<![a-z])(?:how|what|why|where|when)(?![a-z])", re.I
+)
+# "12345", "ABC123": a try at a terminal ID (or nothing), not a shop's name.
+_CODE_LIKE = re.compile(r"[\W\d_]*|(?=.*\d)[A-Za-z0-9\s\-]+")
 
 
 def fold(text: str) -> str:
@@ -216,3 +222,15 @@ def could_be_shop(stored: str, typed: str) -> bool:
         return shared >= max(2, round(len(set(b)) * 0.6))
     words = [w for w in re.split(r"[^a-z0-9]+", normalize(typed).casefold()) if len(w) >= 3]
     return bool(words) and sum(w in a for w in words) >= max(1, round(len(words) * 0.6))
+
+
+def could_be_a_name(answer: str) -> bool:
+    """Whether a whole answer to "which shop?" can be the shop's name: short, not a question, not a
+    try at a code, not a typed button payload."""
+    text = answer.strip()
+    return (
+        0 < len(text) <= MAX_NAME
+        and not _QUESTION.search(text)
+        and not _CODE_LIKE.fullmatch(text)
+        and not text.startswith(("/", "\uff0f"))
+    )

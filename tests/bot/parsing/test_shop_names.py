@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.parsing.shop_names import brands_in, could_be_shop, find_shop_name
+from bot.parsing.shop_names import MAX_NAME, brands_in, could_be_a_name, could_be_shop, find_shop_name
 
 
 @pytest.mark.parametrize(
@@ -95,3 +95,28 @@ def test_a_place_with_its_landmark_in_lower_case_is_a_shop(text: str, name: str)
 @pytest.mark.parametrize("text", ["paid at the counter near the door", "I paid at night in the city"])
 def test_where_in_a_shop_is_not_a_shop(text: str) -> None:
     assert find_shop_name(text) is None
+
+
+@pytest.mark.parametrize("answer", ["全家", " 南门李记面馆 ", "Lawson on Nanjing Road", "星巴克西湖店"])
+def test_a_short_plain_answer_can_be_a_name(answer: str) -> None:
+    assert could_be_a_name(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "",
+        "   ",
+        "在哪里看终端号？",
+        "为什么要这个",
+        "what is a terminal id",
+        "12345",
+        "ABC123",
+        "---",
+        "/affirm",
+        "／deny",
+        "店" * (MAX_NAME + 1),
+    ],
+)
+def test_a_question_a_code_a_payload_or_a_paragraph_is_not_a_name(answer: str) -> None:
+    assert not could_be_a_name(answer)
