@@ -8,13 +8,13 @@ import json
 import logging
 import re
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.web.shared_state.in_memory import LiveHub
-from bot.web.shared_state.redis_outage import REDIS_DOWN
+from bot.web.shared_state.redis_outage import REDIS_DOWN, Outage
 
-if TYPE_CHECKING:  # the state makes its hub: only the type is needed here
-    from bot.web.shared_state.redis_state import RedisState
+if TYPE_CHECKING:
+    import redis.asyncio
 
 logger = logging.getLogger(__name__)
 
@@ -22,11 +22,22 @@ HUB_BACKOFF_SECONDS = (0.5, 30.0)
 HUB_START_WAIT_SECONDS = 5.0
 
 
+class HubConnection(Protocol):
+    """What the hub needs of the state that makes it (RedisState): its client, keys and outage."""
+
+    outage: Outage
+
+    @property
+    def client(self) -> redis.asyncio.Redis: ...
+
+    def key(self, *parts: str) -> str: ...
+
+
 class RedisHub(LiveHub):
     """Subscribers stay in their process; messages go through Redis, and each process's reader hands
     them to its own subscribers."""
 
-    def __init__(self, state: RedisState) -> None:
+    def __init__(self, state: HubConnection) -> None:
         super().__init__()
         self._state = state
         self._reader: asyncio.Task[None] | None = None
