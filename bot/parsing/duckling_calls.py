@@ -52,14 +52,15 @@ _cache: OrderedDict[tuple[str, str, str, int], list[dict]] = OrderedDict()
 
 
 @contextmanager
-def parse_budget(seconds: float) -> Iterator[None]:
+def parse_budget(seconds: float) -> Iterator[float]:
     """Bound the total time of the Duckling calls made inside this block (nested blocks keep the
-    earlier deadline)."""
+    earlier deadline); the block gets the deadline in force, on the monotonic clock."""
     outer = _budget_deadline.get()
     deadline = time.monotonic() + seconds
-    token = _budget_deadline.set(deadline if outer is None else min(outer, deadline))
+    in_force = deadline if outer is None else min(outer, deadline)
+    token = _budget_deadline.set(in_force)
     try:
-        yield
+        yield in_force
     finally:
         _budget_deadline.reset(token)
 

@@ -101,11 +101,10 @@ def test_no_call_is_made_once_the_budget_is_spent(monkeypatch) -> None:
 
 
 def test_a_nested_budget_never_extends_the_outer_one() -> None:
-    with parse_budget(0.05):
-        outer = duckling_calls._budget_deadline.get()
-        with parse_budget(10):
-            assert duckling_calls._budget_deadline.get() == outer
-    assert duckling_calls._budget_deadline.get() is None
+    with parse_budget(0.05) as outer, parse_budget(10) as inner:
+        assert inner == outer
+    with parse_budget(10) as later:  # the outer block's deadline ended with it
+        assert later > outer
 
 
 def test_a_run_of_numerals_longer_than_any_date_is_not_shown_to_duckling(monkeypatch) -> None:
