@@ -30,8 +30,8 @@ from bot.config import settings
 from bot.dialogue.policy import Known, LookupKind, Plan, Step, Turn, after_lookup, next_steps
 from bot.dialogue.signals import Signals, read_signals
 from bot.dialogue.state import CaseState
+from bot.lookup.complaint import Complaint, LookupResult
 from bot.lookup.decision import Decision
-from bot.lookup.service import Complaint, LookupResult
 from bot.lookup.timelines import format_date
 from bot.merchant_api.models import Transaction
 from bot.parsing.card_keys import extract_card_keys

@@ -19,8 +19,10 @@ import pytest
 import pytest_asyncio
 
 from bot.case_store import CaseDatabase, CaseStore, Ticket
+from bot.lookup.complaint import CaseResult, Complaint
 from bot.lookup.decision import Decision
-from bot.lookup.service import WIDENING, CaseResult, Complaint, LookupService
+from bot.lookup.search import WIDENING
+from bot.lookup.service import LookupService
 from bot.lookup.timelines import TimelineTable, china_date, expected_by, load_table, quote
 from bot.merchant_api import MerchantAPI, Transaction
 from tests.bot.case_store import conftest as case_store_fixtures
