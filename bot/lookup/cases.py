@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from bot.case_store import CaseStore, PendingDraft, Ticket, TicketDraft
+from bot.case_store import CaseStore, CaseStoreError, PendingDraft, Ticket, TicketDraft
 from bot.case_store.store import CASE_KIND_FOR_OUTCOME
 from bot.lookup import timelines
 from bot.lookup.complaint import CaseResult, Complaint, extras_note, read_extras
@@ -189,7 +189,7 @@ class CaseOpener:
         """Add a note to a ticket; a failure is logged, never raised (the case itself is already open)."""
         try:
             await asyncio.to_thread(self.store.add_event, ticket.number, actor=BOT_ACTOR, note=note)
-        except Exception:  # the customer's case stands; losing a note must not fail the conversation
+        except CaseStoreError:  # the customer's case stands; losing a note must not fail the conversation
             logger.exception("%s: could not add the note %r", ticket.number, note)
 
     def quote(self, complaint: Complaint, decision: Decision) -> date | None:

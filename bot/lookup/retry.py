@@ -62,7 +62,9 @@ class PendingRetry:
                 result = await self.cases.complete(
                     ticket, complaint, for_a_human(complaint, decision, self.limits), RETRY_ACTOR
                 )
-            except Exception:  # one ticket the store cannot complete must not hold up the others
+            except Exception:
+                # Not only CaseStoreError: the oldest ticket comes first in every round, so whatever
+                # stops this one (the store, or facts it refuses) would hold up all the others for good.
                 logger.exception("could not complete the lookup of %s; it keeps waiting", ticket.number)
                 continue
             results.append(result)

@@ -3,11 +3,16 @@ lookup, and the retry job concludes it once the API answers (SQLite and PostgreS
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
-from bot.case_store import CaseStore
+import pytest
+
+from bot.case_store import CaseStore, CaseStoreUnavailable, Ticket
 from bot.lookup.complaint import Complaint
 from bot.lookup.service import LookupService
 from bot.lookup.timelines import TimelineTable, expected_by
@@ -214,3 +219,87 @@ async def test_a_failed_reversal_push_is_noted_never_raised(
     ticket = store.get(result.ticket_number)
     assert ticket.status == "open"
     assert any(n.startswith("reversal push for TXN0005 failed") and "by hand" in n for n in notes(ticket))
+
+
+# --- what the case store cannot do is logged, and the rest still happens ---------------------------
+
+
+def _unavailable_for(number: str, method: Callable[..., Ticket]) -> Callable[..., Ticket]:
+    """The store's method, failing as a dropped database would for one ticket only."""
+
+    def call(ticket_number: str, *args: Any, **kwargs: Any) -> Ticket:
+        if ticket_number == number:
+            raise CaseStoreUnavailable("the case store failed: OperationalError")
+        return method(ticket_number, *args, **kwargs)
+
+    return call
+
+
+def _logged_failures(caplog: pytest.LogCaptureFixture, logger: str) -> list[logging.LogRecord]:
+    return [
+        r
+        for r in caplog.records
+        if r.name == logger
+        and r.levelno == logging.ERROR
+        and r.exc_info is not None
+        and isinstance(r.exc_info[1], CaseStoreUnavailable)
+    ]
+
+
+async def test_a_ticket_the_store_cannot_complete_is_logged_and_the_round_goes_on(
+    service: LookupService,
+    api: MerchantAPI,
+    sandbox: SandboxServer,
+    store: CaseStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    t = await api.get("TXN0005")
+    sandbox.set_faults(down=True)
+    first = (await service.look_up(complaint_for(t))).pending_ticket
+    second = (await service.look_up(complaint_for(t))).pending_ticket
+    assert first is not None and second is not None
+    sandbox.heal()
+    monkeypatch.setattr(store, "complete_lookup", _unavailable_for(first.number, store.complete_lookup))
+
+    with caplog.at_level(logging.ERROR, logger="bot.lookup.retry"):
+        results = await service.retry_pending()
+
+    [failure] = _logged_failures(caplog, "bot.lookup.retry")
+    assert first.number in failure.getMessage() and "keeps waiting" in failure.getMessage()
+    assert [r.lookup_ticket for r in results] == [second.number]
+    assert store.get(first.number).status == "waiting_for_lookup"
+    assert store.get(second.number, follow_merges=True).status == "open"
+
+
+async def test_a_note_the_store_cannot_add_is_logged_and_the_case_stands(
+    service: LookupService,
+    api: MerchantAPI,
+    sandbox: SandboxServer,
+    store: CaseStore,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    complaint = complaint_for(await api.get("TXN0005"))
+    decision = (await service.look_up(complaint)).decision
+    assert decision is not None and decision.reason == "reversal_pending"
+    sandbox.clear_requests()
+    failing: list[str] = []
+
+    def add_event(number: str, **kwargs: Any) -> Ticket:
+        failing.append(number)
+        raise CaseStoreUnavailable("the case store failed: OperationalError")
+
+    monkeypatch.setattr(store, "add_event", add_event)
+
+    with caplog.at_level(logging.ERROR, logger="bot.lookup.cases"):
+        result = await service.conclude(complaint, decision)
+
+    assert (result.outcome, result.reason) == ("refund_ticket", "reversal_pending")
+    assert failing == [result.ticket_number]  # the note of the reversal push, and only it
+    [failure] = _logged_failures(caplog, "bot.lookup.cases")
+    assert result.ticket_number in failure.getMessage() and "reversal push requested" in failure.getMessage()
+    assert posts(sandbox) == ["/v1/transactions/TXN0005/reversal-push"]
+    ticket = store.get(result.ticket_number)
+    assert (ticket.status, ticket.transaction_id) == ("open", "TXN0005")
+    assert not any("reversal push requested" in n for n in notes(ticket))
