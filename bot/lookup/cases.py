@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.case_store import CaseStore, CaseStoreError, PendingDraft, Ticket, TicketDraft
-from bot.case_store.store import CASE_KIND_FOR_OUTCOME
+from bot.case_store.pending_lookups import CASE_KIND_FOR_OUTCOME
 from bot.lookup import timelines
 from bot.lookup.complaint import CaseResult, Complaint, extras_note, read_extras
 from bot.lookup.decision import Decision
