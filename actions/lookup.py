@@ -14,7 +14,8 @@ from actions.case_database import case_database
 from actions.conversation import language, time_window
 from actions.handoff import hand_off
 from actions.rendering import utter
-from bot.lookup.service import CaseResult, Complaint, LookupService
+from bot.lookup.complaint import CaseResult, Complaint
+from bot.lookup.service import LookupService
 from bot.text.formatting import format_date
 
 _OUTCOME_RESPONSE = {

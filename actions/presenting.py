@@ -11,8 +11,8 @@ from actions.lookup import complaint_from, tell_result
 from actions.reply import Reply
 from bot.dialogue.policy import LookupKind, after_lookup
 from bot.dialogue.state import CaseState
+from bot.lookup.complaint import Complaint, LookupResult
 from bot.lookup.decision import Decision
-from bot.lookup.service import Complaint, LookupResult
 from bot.merchant_api.models import Transaction
 from bot.text.catalogue import word
 from bot.text.formatting import format_amount

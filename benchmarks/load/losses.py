@@ -13,7 +13,7 @@ from benchmarks.conversation import SHANGHAI
 from benchmarks.load.phases import Conversation
 from benchmarks.load.servers import Servers
 from bot.case_store import CaseDatabase, CaseStore
-from bot.case_store.store import CASE_KIND_FOR_OUTCOME
+from bot.case_store.pending_lookups import CASE_KIND_FOR_OUTCOME
 
 
 @dataclass

@@ -26,6 +26,8 @@ from bot.case_store.errors import CaseStoreUnavailable
 from bot.case_store.outbox_hook import record_ticket_changes
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+# Passes through a unit of work that lost a race (a unique violation) before giving up.
+RACE_ATTEMPTS = 5
 
 
 class CaseDatabase:

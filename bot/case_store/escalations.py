@@ -28,9 +28,8 @@ from bot.case_store.escalation_models import (
     EscalationStatus,
     dump_json,
 )
-from bot.case_store.models import LANGUAGES, Language, check_card_last4
+from bot.case_store.models import LANGUAGES, Language, check_card_last4, masked
 from bot.case_store.outbox_hook import enqueue
-from bot.case_store.store import masked
 
 TOPICS: dict[EscalationStatus, str] = {
     "waiting": "escalation.opened",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
 from bot.lookup.outcomes import OUTCOMES, Outcome
+from bot.text.redaction import redact
 
 TicketKind = Literal["refund", "dispute", "escalation", "lookup_pending"]
 TicketStatus = Literal["waiting_for_lookup", "open", "in_progress", "resolved", "closed", "cancelled"]
@@ -224,6 +225,11 @@ def check_card_last4(value: str | None) -> None:
     """Raise ValueError unless the value is None or exactly 4 ASCII digits."""
     if value is not None and not _LAST4.fullmatch(value):
         raise ValueError("card_last4 takes exactly the last 4 digits of the card, nothing more")
+
+
+def masked(text: str | None) -> str | None:
+    """Free text as it may be stored: card numbers and PINs masked."""
+    return None if text is None else redact(text).text
 
 
 @dataclass(frozen=True, kw_only=True)

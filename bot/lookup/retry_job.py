@@ -17,7 +17,8 @@ import sys
 from collections.abc import Sequence
 
 from bot.case_store import CaseDatabase
-from bot.lookup.service import CaseResult, LookupService
+from bot.lookup.complaint import CaseResult
+from bot.lookup.service import LookupService
 from bot.profile import exit_if_unsafe
 from bot.rounds import run_rounds
 

@@ -19,7 +19,7 @@ from bot.case_store.escalations import EscalationStore
 from bot.dialogue.state import CaseState
 from bot.handoff.hours import DAY_NAMES, SupportHours
 from bot.handoff.service import HandoffService
-from bot.lookup.service import CaseResult
+from bot.lookup.complaint import CaseResult
 from tests.actions.conftest import make_tracker
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -31,8 +31,9 @@ from bot.case_store.qr_models import QrCode
 from bot.handoff.hours import SupportHours
 from bot.handoff.service import HandoffService
 from bot.handoff.summary import HandoffFacts
+from bot.lookup.complaint import Complaint
 from bot.lookup.decision import Decision
-from bot.lookup.service import Complaint, LookupService
+from bot.lookup.service import LookupService
 from bot.lookup.timelines import load_table
 from bot.merchant_api import MerchantAPI
 from devtools.processes import free_port

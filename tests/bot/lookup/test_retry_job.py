@@ -16,8 +16,8 @@ import pytest
 
 from bot.case_store import CaseDatabase, CaseStore, PendingDraft, Ticket, upgrade
 from bot.config import PROJECT_ROOT
+from bot.lookup.complaint import CaseResult
 from bot.lookup.retry_job import describe
-from bot.lookup.service import CaseResult
 from bot.merchant_api import MerchantAPI, Transaction
 from tests.bot.case_store.support import SHANGHAI
 from tests.devtools.sandbox.server import SandboxServer
