@@ -6,10 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.merchant_api import (
-    MerchantAPINotFound,
-    MerchantAPIRejected,
-)
+from bot.merchant_api import MerchantAPINotFound, MerchantAPIRejected
 
 
 async def test_push_reversal(make_api) -> None:

@@ -10,11 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.merchant_api import (
-    MerchantAPINotFound,
-    MerchantAPIRejected,
-    SearchQuery,
-)
+from bot.merchant_api import MerchantAPINotFound, MerchantAPIRejected, SearchQuery
 from tests.bot.merchant_api.searches import MINUTES, around, ids
 
 

@@ -18,15 +18,7 @@ from bot.parsing.normalize import normalize
 from bot.parsing.terminal import TERMINAL_ID_LENGTH, find_terminal_id
 from bot.parsing.time import TimeWindow, find_time
 from bot.text.redaction import redact
-from tests.bot.parsing.strategies import (
-    AMOUNT_BOUND,
-    FAST,
-    HOSTILE_TEXT,
-    HUGE_TEXT,
-    NOW,
-    SHANGHAI,
-    SLOW,
-)
+from tests.bot.parsing.strategies import AMOUNT_BOUND, FAST, HOSTILE_TEXT, HUGE_TEXT, NOW, SHANGHAI, SLOW
 
 
 def _zones() -> st.SearchStrategy[datetime]:

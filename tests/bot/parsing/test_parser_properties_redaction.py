@@ -10,11 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from bot.text.redaction import CARD_NUMBER, MASK, SECRET_CODE, luhn_valid, redact
-from tests.bot.parsing.strategies import (
-    FAST,
-    FILLER,
-    HOSTILE_TEXT,
-)
+from tests.bot.parsing.strategies import FAST, FILLER, HOSTILE_TEXT
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _TO_ASCII = str.maketrans("０１２３４５６７８９零〇一二三四五六七八九幺两", "0123456789001234567891" + "2")

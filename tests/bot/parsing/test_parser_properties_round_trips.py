@@ -15,12 +15,7 @@ from bot.parsing.amount import parse_amount
 from bot.parsing.terminal import TERMINAL_ID_LENGTH, find_terminal_id
 from bot.parsing.time import TimeWindow, parse_time
 from bot.text.formatting import format_amount, format_time_window
-from tests.bot.parsing.strategies import (
-    FAST,
-    FILLER,
-    NOW,
-    SLOW,
-)
+from tests.bot.parsing.strategies import FAST, FILLER, NOW, SLOW
 
 AMOUNTS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999999.99"), places=2)
 

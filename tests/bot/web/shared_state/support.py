@@ -13,11 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bot.web.settings import GatewaySettings
-from bot.web.shared_state import (
-    RedisState,
-    create_shared_state,
-    in_process_state,
-)
+from bot.web.shared_state import RedisState, create_shared_state, in_process_state
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RUN_PREFIX = f"cbot-test-{uuid.uuid4().hex[:12]}"

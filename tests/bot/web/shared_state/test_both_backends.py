@@ -9,13 +9,7 @@ import asyncio
 
 import pytest
 
-from tests.bot.web.shared_state.support import (
-    BACKENDS,
-    GoneSocket,
-    Listener,
-    two_processes,
-    until,
-)
+from tests.bot.web.shared_state.support import BACKENDS, GoneSocket, Listener, two_processes, until
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

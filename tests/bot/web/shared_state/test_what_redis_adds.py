@@ -10,11 +10,7 @@ import pytest
 import redis
 
 from bot.web import shared_state
-from bot.web.shared_state import (
-    RedisState,
-    RetriedLock,
-    create_shared_state,
-)
+from bot.web.shared_state import RedisState, RetriedLock, create_shared_state
 from tests.bot.web.shared_state.support import (
     REDIS_URL,
     Listener,

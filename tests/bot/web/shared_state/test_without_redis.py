@@ -22,12 +22,7 @@ from bot.web.shared_state import (
     redis_outage,
 )
 from devtools.processes import free_port
-from tests.bot.web.shared_state.support import (
-    Listener,
-    new_prefix,
-    settings_for,
-    two_processes,
-)
+from tests.bot.web.shared_state.support import Listener, new_prefix, settings_for, two_processes
 
 
 async def test_without_redis_the_chat_still_gets_answers(
