@@ -13,7 +13,7 @@ PRODUCTION_TESTS=(
   tests/e2e/production
   tests/e2e/test_conversations.py
   tests/e2e/test_gateway.py
-  tests/e2e/test_hostile_input.py
+  tests/e2e/hostile_input
   tests/e2e/test_lookup_outcomes.py
   tests/e2e/test_load_benchmark_smoke.py
   tests/e2e/test_support_handoff.py

@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CLOCK_SENSITIVE = [
     "tests/actions",
     "tests/bot/lookup/test_service.py",
-    "tests/bot/lookup/test_decision.py",
+    "tests/bot/lookup/test_decision_one_record.py",
+    "tests/bot/lookup/test_decision_two_debits.py",
+    "tests/bot/lookup/test_decision_candidates.py",
+    "tests/bot/lookup/test_decision_escalation.py",
+    "tests/bot/lookup/test_decision_properties.py",
     "tests/bot/lookup/test_timelines.py",
     "tests/bot/handoff/test_hours.py",
     "tests/bot/parsing/test_validation.py",

@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.case_store import CaseDatabase, CaseStore, upgrade
+from bot.case_store.escalations import EscalationStore
+from bot.case_store.outbox import Outbox
 from devtools.processes import TEST_POSTGRES_URL
 from tests.bot.case_store.support import SHANGHAI, Clock
 
@@ -124,3 +126,17 @@ def store(migrated_url: str, clock: Clock) -> Iterator[CaseStore]:
     case_store = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI, clock=clock)
     yield case_store
     case_store.database.close()
+
+
+@pytest.fixture
+def escalations(migrated_url: str, clock: Clock) -> Iterator[EscalationStore]:
+    store = EscalationStore(CaseDatabase(migrated_url), clock=clock)
+    yield store
+    store.database.close()
+
+
+@pytest.fixture
+def outbox(migrated_url: str) -> Iterator[Outbox]:
+    store = Outbox(CaseDatabase(migrated_url))
+    yield store
+    store.database.close()

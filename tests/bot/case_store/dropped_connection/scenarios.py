@@ -1,59 +1,25 @@
-"""The case store's connection dropped mid-write: no half-written ticket, and a retry finishes the job.
-
-Every unit of work that writes more than one row (a ticket with its history and its outbox event, a
-status change, an escalation with its event, a terminal's new code) is cut off at each of its
-statements in turn and at its COMMIT, by really killing the server side of its connection (see
-connection_killer). Then, through a fresh connection: the database is exactly as before, every ticket
-has its history and every committed change its outbox event; and the same call, on the same store,
-succeeds and leaves what an uninterrupted call leaves (one ticket). PostgreSQL always, where a dropped
-connection is real; SQLite too, where the nearest thing is the file handle closing under the store.
-"""
+"""The case store's multi-row writes as scenarios to cut off, the world of stores they write with
+(each engine under the connection killer), and the checks of what a cut left behind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.case_store import CaseDatabase, CaseStore, CaseStoreUnavailable, Ticket, TicketDraft
+from bot.case_store import CaseStore, CaseStoreUnavailable, Ticket, TicketDraft
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
-from bot.case_store.outbox import Outbox
 from bot.case_store.qr_models import QrCode
-from bot.handoff.hours import SupportHours
-from bot.handoff.service import HandoffService
-from bot.handoff.summary import HandoffFacts
-from bot.lookup.complaint import Complaint
-from bot.lookup.decision import Decision
-from bot.lookup.service import LookupService
-from bot.lookup.timelines import load_table
-from bot.merchant_api import MerchantAPI
-from devtools.processes import free_port
-from tests.bot.case_store import connection_killer
-from tests.bot.case_store.conftest import PG_ADMIN_URL
-from tests.bot.case_store.connection_killer import (
-    ACK_LOST,
-    COMMIT,
-    ConnectionKiller,
-    Inspector,
-    terminate_all,
-)
-from tests.bot.case_store.support import SHANGHAI, Clock, pending_draft, refund_draft, store_at
+from tests.bot.case_store.connection_killer import ConnectionKiller, Inspector
+from tests.bot.case_store.support import Clock, pending_draft, refund_draft
 
 TERMINAL = "10293847"
-ALWAYS = SupportHours.parse("00:00-23:59:59", "mon-sun", "Asia/Shanghai")
-
-
-# A missing PostgreSQL fails these tests instead of skipping them (see connection_killer.pg_admin).
-pg_admin = connection_killer.pg_admin
 
 
 @dataclass
@@ -78,22 +44,6 @@ class World:
             self.merchants.add_terminal("898310048161234", TERMINAL)
             self.has_terminal = True
         return TERMINAL
-
-
-@pytest.fixture
-def world(backend: str, migrated_url: str, clock: Clock) -> Iterator[World]:
-    cases = CaseStore(CaseDatabase(migrated_url), business_timezone=SHANGHAI, clock=clock)
-    escalations = EscalationStore(CaseDatabase(migrated_url), clock=clock)
-    merchants = MerchantDirectory(CaseDatabase(migrated_url), clock=clock)
-    admin_url = PG_ADMIN_URL if backend == "postgresql" else None
-    engines = [cases.database.engine, escalations.database.engine, merchants.database.engine]
-    killer = ConnectionKiller(engines, admin_url=admin_url)
-    inspector = Inspector(migrated_url)
-    yield World(backend, migrated_url, cases, escalations, merchants, killer, inspector, clock, admin_url)
-    inspector.close()
-    killer.close()
-    for store in (cases, escalations, merchants):
-        store.database.close()
 
 
 # --- the multi-row writes -----------------------------------------------------------------------------
@@ -379,189 +329,3 @@ def _assert_dropped(world: World, error: DBAPIError) -> None:
     assert error.connection_invalidated, f"the pool kept a dead connection: {error!r}"
     if world.backend == "postgresql":
         assert isinstance(error, OperationalError), repr(error)
-
-
-# --- cut off at every statement and at the COMMIT -------------------------------------------------------
-
-
-def _cut_and_retry(world: World, scenario: Scenario, added: dict[str, int], point: int | str) -> bool:
-    """Cut the write at `point`, check nothing of it stayed, retry it; False if it ran whole instead
-    (it has fewer statements than `point`)."""
-    key = f"cut-{point}"
-    state = scenario.setup(world, key)
-    before = world.inspector.snapshot()
-
-    error, result = _cut(world, scenario, key, state, point)
-    if error is None:
-        assert point != COMMIT, "the write did not commit"
-        scenario.check(world, key, result)
-        return False
-    _assert_dropped(world, error)
-    assert _changed(before, world.inspector.snapshot()) == [], f"cut {world.killer.kills[-1]}: rows stayed"
-    world.inspector.check_whole()
-
-    counts = world.inspector.counts()
-    result = scenario.run(world, key, state)  # the same call, on the same store: it recovers
-    assert _delta(counts, world.inspector.counts()) == added, f"the retry after the cut {point}"
-    scenario.check(world, key, result)
-    world.inspector.check_whole()
-    return True
-
-
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=str)
-def test_a_write_cut_off_anywhere_leaves_nothing_and_a_retry_completes_it(
-    world: World, scenario: Scenario
-) -> None:
-    added = _reference(world, scenario)
-    statements = 0
-    while _cut_and_retry(world, scenario, added, statements + 1):
-        statements += 1
-        assert statements <= 50, "a runaway write"
-    assert statements >= 2, f"{scenario}: {statements} statement(s), not a multi-row write"
-    assert _cut_and_retry(world, scenario, added, COMMIT)
-    assert world.killer.kills[-1] == "before COMMIT"
-    assert len(world.killer.kills) == statements + 1
-
-
-# --- the COMMIT lands, its answer does not ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.idempotent], ids=str)
-def test_a_write_whose_commit_answer_is_lost_is_not_repeated_by_its_retry(
-    world: World, scenario: Scenario
-) -> None:
-    """The caller gets an error for a change that committed; calling again (what a caller that cannot
-    know does) finds it done and writes nothing twice: one ticket, one event, one escalation."""
-    added = _reference(world, scenario)
-    state = scenario.setup(world, "ack")
-    counts = world.inspector.counts()
-
-    error, _ = _cut(world, scenario, "ack", state, ACK_LOST)
-
-    assert error is not None and world.killer.kills[-1] == "after COMMIT"
-    _assert_dropped(world, error)
-    assert _delta(counts, world.inspector.counts()) == added  # it did land, whole
-    world.inspector.check_whole()
-    before = world.inspector.snapshot()
-    result = scenario.run(world, "ack", state)
-    assert _changed(before, world.inspector.snapshot()) == []
-    scenario.check(world, "ack", result)
-
-
-# --- killed while idle in the pool ------------------------------------------------------------------------
-
-
-def _pg_database(url: str) -> str:
-    database = make_url(url).database
-    assert database is not None
-    return database
-
-
-@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no server to drop idle connections
-def test_connections_killed_while_idle_in_the_pool_are_replaced(world: World) -> None:
-    # Several connections wait in each pool.
-    for engine in (world.cases.database.engine, world.escalations.database.engine):
-        connections = [engine.connect() for _ in range(3)]
-        for connection in connections:
-            connection.execute(text("SELECT 1"))
-            connection.close()
-    first = _refund(world, "before")
-    escalation = _open_escalation(world, "before")
-    terminal = world.terminal()
-
-    assert terminate_all(PG_ADMIN_URL, _pg_database(world.url)) >= 7  # 3 + 3 + the merchants' one
-
-    # Every store carries on as if nothing happened: reads, writes, on every pooled connection.
-    for index in range(4):
-        _refund(world, f"after-{index}")
-    assert world.cases.get(first.number) == first
-    assert world.escalations.claim(escalation.id, "alice").status == "claimed"
-    assert world.merchants.issue_terminal_code(terminal).kind == "terminal"
-    with store_at(Outbox, world.url) as outbox:
-        outbox.messages()
-        assert terminate_all(PG_ADMIN_URL, _pg_database(world.url)) >= 1
-        assert outbox.undelivered_count() == len(outbox.messages())
-    world.inspector.check_whole()
-    assert world.inspector.scalar("SELECT COUNT(*) FROM tickets") == 5
-
-
-@pytest.mark.parametrize("backend", ["postgresql"])
-def test_killing_idle_connections_breaks_an_engine_that_does_not_check_them(migrated_url: str) -> None:
-    """The control of the test above: the kill does reach idle pooled connections, and without the
-    store's pre-ping the next use of one fails."""
-    engine = create_engine(migrated_url, future=True)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        assert terminate_all(PG_ADMIN_URL, _pg_database(migrated_url)) == 1
-        with pytest.raises(OperationalError) as raised, engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        assert raised.value.connection_invalidated
-    finally:
-        engine.dispose()
-
-
-# --- the callers: the lookup and the hand-over ------------------------------------------------------------
-
-
-def _complaint(conversation_id: str) -> Complaint:
-    start = datetime(2026, 11, 26, 9, 30, tzinfo=SHANGHAI)
-    return Complaint(
-        conversation_id=conversation_id,
-        language="zh",
-        window_start=start,
-        window_end=start + timedelta(minutes=10),
-        amount=Decimal("128.50"),
-        terminal_id=TERMINAL,
-        merchant_name=None,
-    )
-
-
-async def test_a_dispute_whose_commit_answer_is_lost_is_opened_once(world: World, clock: Clock) -> None:
-    """A dispute has no transaction for the database to keep unique: the lookup service's own check
-    (the conversation's case for the same complaint) keeps the retry from opening a second ticket."""
-    api = MerchantAPI(f"http://127.0.0.1:{free_port()}", "unused", retries=0)  # a dispute calls no API
-    service = LookupService(api, world.cases, load_table(), clock=clock)
-    decision = Decision("outcome", "dispute_ticket", None, None, (), "not_found")
-    try:
-        world.killer.arm(ACK_LOST)
-        with pytest.raises(CaseStoreUnavailable) as failed:
-            await service.conclude(_complaint("conv-dispute"), decision)
-        expected = OperationalError if world.backend == "postgresql" else DBAPIError
-        assert isinstance(failed.value.__cause__, expected), repr(failed.value.__cause__)
-        world.killer.disarm()
-        assert world.killer.kills == ["after COMMIT"]
-
-        result = await service.conclude(_complaint("conv-dispute"), decision)
-    finally:
-        await api.aclose()
-
-    ticket = _one_ticket(world, "conversation_id = :c", c="conv-dispute")
-    assert result.ticket_number == ticket.number and ticket.kind == "dispute"
-    world.inspector.check_whole()
-
-
-def test_a_hand_off_cut_off_before_its_escalation_is_queued_keeps_one_ticket(world: World) -> None:
-    # Its own engine, under its own killer.
-    escalations = EscalationStore(CaseDatabase(world.url), clock=world.clock)
-    killer = ConnectionKiller([escalations.database.engine], admin_url=world.admin_url)
-    service = HandoffService(world.cases, escalations, ALWAYS, "en")
-    facts = HandoffFacts(reason="customer_asked", customer_language="zh", amount=Decimal("56.00"))
-    now = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
-    try:
-        killer.arm(COMMIT)
-        with pytest.raises(CaseStoreUnavailable) as failed:
-            service.hand_off("conv-handoff", facts, now)
-        assert isinstance(failed.value.__cause__, DBAPIError), repr(failed.value.__cause__)
-        killer.disarm()
-        assert killer.kills == ["before COMMIT"]
-        assert escalations.open_for("conv-handoff") is None
-
-        handoff = service.hand_off("conv-handoff", facts, now)
-    finally:
-        killer.close()
-        escalations.database.close()
-
-    world.inspector.check_whole()
-    ticket = _one_ticket(world, "conversation_id = :c", c="conv-handoff")
-    assert handoff.ticket_number == ticket.number
