@@ -148,6 +148,12 @@ class SupportService:
         async with self._turn(escalation.conversation_id):
             await self.tracker.append(escalation.conversation_id, {"event": "resume"})
             said = await self.tracker.execute(escalation.conversation_id, BACK_TO_BOT_ACTION)
+            # Rasa's execute endpoint runs the action and stops there. The bot then listens, as after
+            # any turn of its own: without it the customer's next message has no action_listen
+            # before it, no rule applies, and the policies run action_turn until Rasa's breaker.
+            await self.tracker.append(
+                escalation.conversation_id, {"event": "action", "name": "action_listen"}
+            )
         for item in filter(None, map(bot_item, said)):
             await self.hub.publish(customer_channel(escalation.conversation_id), item)
         closing = "\n".join(item["text"] for item in filter(None, map(bot_item, said)) if "text" in item)
