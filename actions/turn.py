@@ -291,7 +291,7 @@ async def _step(reply: Reply, state: CaseState, step: Step, turn: Turn) -> CaseS
     elif kind == "start_over":
         _start_over(reply, turn, keep_facts=step.detail == "keep_facts")
     elif kind == "follow_up":
-        _follow_up(reply, upset=step.detail == "upset")
+        await _follow_up(reply, upset=step.detail == "upset")
     elif kind == "look_up":
         return await _look_up(reply, state, turn)
     elif kind == "conclude":
@@ -337,8 +337,9 @@ async def _look_up(reply: Reply, state: CaseState, turn: Turn) -> CaseState:
     return state
 
 
-def _follow_up(reply: Reply, *, upset: bool) -> None:
-    """After the outcome: the case again in other words, and a person if the customer wants one."""
+async def _follow_up(reply: Reply, *, upset: bool) -> None:
+    """After the outcome: the case again in other words, and a person if the customer wants one. A
+    ticket without a date of ours (a person handled it) is told as it stands in the case store."""
     if upset:
         reply.say("utter_sorry")
     ticket = reply.slot("ticket_number")
@@ -353,5 +354,7 @@ def _follow_up(reply: Reply, *, upset: bool) -> None:
         reply.say("utter_follow_up_ticket", ticket=ticket, date=date)
     elif date:
         reply.say("utter_follow_up_date", date=date)
+    elif ticket:
+        await tell_ticket_status(reply.dispatcher, reply.tracker, reply.domain, ticket)
     else:
         reply.say("utter_follow_up")

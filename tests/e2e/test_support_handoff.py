@@ -26,6 +26,7 @@ AGENT_NAME = "李娜"
 AGENT_SAYS = "您好，我是李娜，正在为您查询这笔56元的扣款。"
 CUSTOMER_SAYS = "好的，谢谢，我等你消息"
 CLOSING = "人工客服已结束本次服务"
+BUSY = "系统刚才有点忙"  # the gateway's notice when the bot could not answer
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +138,17 @@ def test_an_agent_takes_over_talks_and_hands_back(
     assert any(e["event"] == "bot" and CLOSING in (e.get("text") or "") for e in events)
     with store_at(EscalationStore, assistant.processes.case_store_url) as store:
         assert store.get(escalation.id).status == "resolved"
+
+    # Back with the bot, the customer carries on: each message gets the bot's one answer.
+    for text in ("那钱什么时候到账？", "好的，谢谢"):
+        said = widget.say(text)
+        assert BUSY not in said
+        if text.endswith("？"):  # what the person left: the ticket as it stands
+            assert escalation.ticket_number in said and "如上所述" not in said
+        events = assistant.tracker(conversation_id)["events"]
+        last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
+        assert events[last_user]["text"] == text
+        assert [e["name"] for e in events[last_user:] if e["event"] == "action"] == [
+            "action_turn",
+            "action_listen",
+        ]
