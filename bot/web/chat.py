@@ -185,7 +185,8 @@ class ChatService:
             return
 
         # Only the gateway itself may send its payloads; typed, they are text.
-        redacted = as_typed_text(redact(text).text, BUTTON_PAYLOADS)
+        removal = redact(text)
+        redacted = as_typed_text(removal.text, BUTTON_PAYLOADS)
         metadata = self._metadata(visitor, client_id, language_chosen=frame.get("language_chosen") is True)
         display = frame.get("display")
         if isinstance(display, str) and display.strip() and text.startswith("/"):
@@ -200,6 +201,9 @@ class ChatService:
             if redacted != text:
                 ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
             await _send(socket, ack)
+            if removal.removed:
+                # The bot (or the agent) never sees what was removed, so the gateway says why.
+                await _notify(socket, "card_data_removed", language)
 
     @staticmethod
     def _metadata(visitor: Visitor, client_id: str, *, language_chosen: bool = False) -> dict[str, Any]:

@@ -138,6 +138,23 @@ async def test_a_new_visitor_is_welcomed_and_answered(chat: ChatService) -> None
     assert metadata["channel"] == "web" and metadata["language"] == "zh"
 
 
+async def test_card_data_is_hidden_before_the_bot_and_the_customer_is_told_why(chat: ChatService) -> None:
+    browser = Browser(hello(), message("m1", "卡号6222021234567890123 密码123456"))
+    await chat.serve(browser, "10.0.0.1")
+    [(_, text, _)] = chat.rasa.received
+    assert "6222021234567890123" not in text and "123456" not in text
+    [ack] = browser.of_type("ack")
+    assert ack["text"] == text  # the widget keeps only what the bot got
+    [told] = browser.of_type("notice")
+    assert told["code"] == "card_data_removed" and "卡号" in told["text"]
+
+
+async def test_a_message_without_card_data_gets_no_warning(chat: ChatService) -> None:
+    browser = Browser(hello(), message("m1", "尾号8830，扣了35块"))
+    await chat.serve(browser, "10.0.0.1")
+    assert browser.of_type("notice") == []
+
+
 async def test_a_message_sent_again_reaches_the_bot_once(chat: ChatService) -> None:
     browser = Browser(hello(), message("m1", "你好"), message("m1", "你好"))
     await chat.serve(browser, "10.0.0.1")
