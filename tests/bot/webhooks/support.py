@@ -49,16 +49,16 @@ class Receiver:
         self.requests: list[Received] = []
         self._statuses = list(statuses or [])
         self._then = then
-        self._delay = delay
+        self.delay = delay
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                status = receiver._record(Received(self.path, dict(self.headers.items()), body))
-                if receiver._delay:
-                    time.sleep(receiver._delay)
+                status = receiver.record(Received(self.path, dict(self.headers.items()), body))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -75,7 +75,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/cases"
 
-    def _record(self, request: Received) -> int:
+    def record(self, request: Received) -> int:
         with self._lock:
             self.requests.append(request)
             return self._statuses.pop(0) if self._statuses else self._then
