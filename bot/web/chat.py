@@ -18,7 +18,7 @@ from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.merchants import MerchantDirectory
 from bot.text.catalogue import notice
-from bot.text.language import LANGUAGES
+from bot.text.language import LANGUAGES, detect_language
 from bot.text.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
 from bot.text.redaction import redact
 from bot.text.typed_text import printable, well_formed
@@ -200,10 +200,12 @@ class ChatService:
             ack: dict[str, Any] = {"type": "ack", "id": client_id}
             if redacted != text:
                 ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
-            await _send(socket, ack)
             if removal.removed:
-                # The bot (or the agent) never sees what was removed, so the gateway says why.
-                await _notify(socket, "card_data_removed", language)
+                # The bot (or the agent) never sees what was removed, so the gateway says why, in the
+                # language of the message; the ack stays the turn's last frame.
+                told_in = detect_language(redacted, previous=language) or language
+                await _notify(socket, "card_data_removed", told_in)
+            await _send(socket, ack)
 
     @staticmethod
     def _metadata(visitor: Visitor, client_id: str, *, language_chosen: bool = False) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from benchmarks.scenarios import reply_language
 from bot.text.redaction import luhn_valid
 from tests.e2e.conftest import Client
 from tests.e2e.hostile_input.corpus import (
@@ -16,6 +17,7 @@ from tests.e2e.hostile_input.corpus import (
     PAN_CREDIT,
     PAN_VISA,
     SECRETS,
+    Hostile,
     _found,
     _full_width,
     _grouped,
@@ -104,3 +106,17 @@ def test_no_card_number_or_pin_is_in_any_log(run: Run, assistant: Client) -> Non
         # Hostile input makes no process fail: nothing was logged as a crash while the corpus ran.
         written = log.read_bytes()[run.log_offsets.get(log, 0) :].decode("utf-8", "replace")
         assert "Traceback" not in written, (log.name, written[written.find("Traceback") :][:3000])
+
+
+def test_a_message_with_a_card_number_or_pin_is_answered_with_why_it_was_hidden(run: Run) -> None:
+    told = 0
+    for turn in run.turns:
+        sent = turn.sent
+        if not isinstance(sent, Hostile) or not sent.secrets or sent.expect != "ack":
+            continue
+        notices = [f for f in turn.frames if f["type"] == "notice" and f.get("code") == "card_data_removed"]
+        assert len(notices) == 1, (sent, turn.frames)
+        if sent.language:
+            assert reply_language(notices[0]["text"]) == sent.language, (sent, notices)
+        told += 1
+    assert told >= 8
