@@ -121,6 +121,16 @@ def test_signed_out_the_pages_send_to_the_sign_in_form_and_the_api_says_401(
     assert socket_first_frame(gateway, None, gateway.url) == {"refused": 401}
 
 
+def test_a_page_after_a_redirect_carries_no_stray_location(gateway: Gateway) -> None:
+    with gateway.client() as client:
+        assert client.get("/support").headers["location"] == "/support/login"  # a redirect first
+        refused = client.post("/support/logout", data={"csrf": "x"})
+        assert refused.status_code == 403 and "location" not in refused.headers
+        login = client.get("/support/login")
+        assert login.status_code == 200 and "location" not in login.headers
+        assert login.headers["cache-control"] == "no-store"
+
+
 def test_signing_in_sets_the_console_cookie_and_opens_the_console(gateway: Gateway) -> None:
     with gateway.client() as client:
         response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
