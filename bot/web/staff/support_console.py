@@ -29,7 +29,7 @@ from bot.web.shared_state import SharedState
 from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, route
 from bot.web.staff.html import NO_STORE, see_other
 from bot.web.staff.signed_sessions import SignedSessions
-from bot.web.staff.support_api import add_api_routes, service
+from bot.web.staff.support_api import add_api_routes, escalation_number, service
 from bot.web.staff.support_html import HOME_PATH, LOGIN_PATH, console_page, login_page
 from bot.web.staff.support_service import QUEUE_CHANNEL, SupportService
 from bot.web.staff.texts import pair
@@ -144,8 +144,9 @@ async def watch_request(support: SupportService, agent: Agent, frame: object) ->
         return None
     if not isinstance(command, dict) or command.get("type") != "watch":
         return None
-    escalation_id = command.get("escalation")
-    if not isinstance(escalation_id, int):
+    requested = command.get("escalation")
+    escalation_id = escalation_number(requested) if isinstance(requested, int) else None
+    if escalation_id is None:
         return None
     escalation = await asyncio.to_thread(support.escalations.get, escalation_id)
     if escalation is None or escalation.status != "claimed" or escalation.agent != agent.login:
