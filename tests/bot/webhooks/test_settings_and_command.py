@@ -46,6 +46,41 @@ def test_settings_from_the_environment() -> None:
         WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
 
 
+def test_the_helpdesk_is_reached_over_https_or_on_this_machine() -> None:
+    for url in (
+        "https://helpdesk.example/hooks",
+        "http://127.0.0.1:9000/hooks",
+        "http://127.8.9.10/hooks",
+        "http://localhost/hooks",
+        "http://[::1]:9000/hooks",
+    ):
+        assert WebhookSettings(url=url).url == url
+    for url in (
+        "http://helpdesk.example/hooks",
+        "http://10.0.0.5/hooks",
+        "http://127.0.0.1.evil.example/hooks",
+        "http://localhost.evil.example/hooks",
+        "ftp://helpdesk.example/hooks",
+        "https:///hooks",
+        "http://[::1/hooks",
+    ):
+        with pytest.raises(ValueError, match="https://"):
+            WebhookSettings(url=url)
+
+
+def test_the_production_profile_sends_over_https_only() -> None:
+    production = {"ASSISTANT_PROFILE": "production"}
+    for url in ("http://127.0.0.1:9000/hooks", "http://localhost/hooks", "http://helpdesk.example/hooks"):
+        with pytest.raises(ValueError, match="production profile"):
+            WebhookSettings.configured({**production, "HELPDESK_WEBHOOK_URL": url})
+    configured = WebhookSettings.configured(
+        {**production, "HELPDESK_WEBHOOK_URL": "https://helpdesk.example/h"}
+    )
+    assert configured.https_only and configured.url == "https://helpdesk.example/h"
+    assert WebhookSettings.configured({**production}).url == ""  # none: nothing is sent
+    assert not WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "http://127.0.0.1/h"}).https_only
+
+
 def test_back_off_doubles_up_to_ten_minutes_with_a_little_jitter() -> None:
     backoff = Backoff()
     rng = random.Random(1)
@@ -93,6 +128,19 @@ def test_once_delivers_what_is_due_and_exits(database_url: str) -> None:
     assert len(receiver.requests) == 1 and receiver.requests[0].signed()
     assert "delivered escalation.opened" in result.stderr
     assert "128.50" not in result.stderr and "全家" not in result.stderr and receiver.url not in result.stderr
+
+
+def test_the_deliverer_refuses_to_start_with_a_plain_http_helpdesk(database_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, "http://helpdesk.example/hooks"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot start: HELPDESK_WEBHOOK_URL must be an https:// URL" in result.stderr
 
 
 def test_the_loop_polls_until_stopped(database_url: str) -> None:
