@@ -5,8 +5,9 @@
 Every WEBHOOK_POLL_SECONDS (2 by default), or once with `--once`, each due outbox event is POSTed to
 HELPDESK_WEBHOOK_URL, oldest first. Configuration: HELPDESK_WEBHOOK_URL (an https:// URL; http://
 only to this machine (localhost, 127.0.0.1, ::1), and never in the production profile; empty: nothing
-is sent, the events wait in the outbox), HELPDESK_WEBHOOK_SECRET, HELPDESK_WEBHOOK_TIMEOUT_SECONDS
-(10 by default), WEBHOOK_POLL_SECONDS, CASE_STORE_URL. SIGTERM or Ctrl-C stops it after the round in progress.
+is sent, and events are deleted unsent after WEBHOOK_KEEP_DELIVERED_DAYS), HELPDESK_WEBHOOK_SECRET,
+HELPDESK_WEBHOOK_TIMEOUT_SECONDS (10 by default), WEBHOOK_POLL_SECONDS, CASE_STORE_URL. SIGTERM or
+Ctrl-C stops it after the round in progress.
 
 The request (for the helpdesk)
 ------------------------------
@@ -35,9 +36,10 @@ told otherwise), e.g. in Python:
 
 Delivery: any 2xx answer marks the event delivered, and it is never sent again. Anything else (another
 status, redirects included; a timeout; a refused connection) is retried after 2, 4, 8 ... seconds
-(with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: events are never
-dropped. When the helpdesk cannot be reached at all (connection failure, timeout) the round stops
-there and the other events wait for the next one. If a 2xx answer is lost on the way back the event
+(with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: while a helpdesk is
+configured, events are never dropped (delivered ones are deleted after WEBHOOK_KEEP_DELIVERED_DAYS).
+When the helpdesk cannot be reached at all (connection failure, timeout) the round stops there and
+the other events wait for the next one. If a 2xx answer is lost on the way back the event
 is sent again with the same event id, so receivers should ignore event ids they have already handled.
 A failing event does not hold back the ones after it, so events can arrive out of order: the
 escalation's status and times and the ticket's `updated_at` tell which state is the newest.
@@ -93,7 +95,7 @@ class WebhookSettings:
     secret: str = DEFAULT_SECRET
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
-    # Delivered events are deleted after this many days (undelivered ones never are).
+    # Delivered events are deleted after this many days; undelivered ones too when there is no url.
     keep_delivered_days: float = DEFAULT_KEEP_DELIVERED_DAYS
     # The production profile: https:// only, even to this machine.
     https_only: bool = False
@@ -302,7 +304,10 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
         return 2
     outbox = Outbox(database)
     if not settings.url:
-        logger.warning("HELPDESK_WEBHOOK_URL is empty: nothing is sent, events wait in the outbox")
+        logger.warning(
+            "HELPDESK_WEBHOOK_URL is empty: nothing is sent, events are deleted unsent after %g days",
+            settings.keep_delivered_days,
+        )
     if settings.secret == DEFAULT_SECRET:
         logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
     try:
@@ -315,15 +320,25 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
                 delivered = await deliver_due(outbox, settings, client, now)
                 if time.monotonic() - purged_at >= PURGE_EVERY_SECONDS:
                     purged_at = time.monotonic()
-                    kept_since = now - timedelta(days=settings.keep_delivered_days)
-                    purged = await asyncio.to_thread(outbox.purge_delivered, kept_since)
-                    if purged:
-                        logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
+                    await asyncio.to_thread(purge, outbox, settings, now)
                 return delivered >= DEFAULT_BATCH  # a full round: more are probably due now
 
             return await run_rounds(deliver_round, once=once, interval=settings.poll_seconds, what="delivery")
     finally:
         database.close()
+
+
+def purge(outbox: Outbox, settings: WebhookSettings, now: datetime) -> None:
+    """Delete the events delivered more than the retention ago, and, with no helpdesk to send them
+    to, the ones written that long ago: otherwise every escalation and ticket change would pile up."""
+    kept_since = now - timedelta(days=settings.keep_delivered_days)
+    purged = outbox.purge_delivered(kept_since)
+    if purged:
+        logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
+    if not settings.url:
+        unsent = outbox.purge_unsent(kept_since)
+        if unsent:
+            logger.info("purged %d unsent event(s) written before %s: no helpdesk", unsent, kept_since.date())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

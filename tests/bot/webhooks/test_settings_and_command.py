@@ -1,8 +1,10 @@
 """The webhook deliverer's settings from the environment and back-off, and `python -m bot.webhooks`
-(once, the polling loop, purging old delivered events) against a real receiver on loopback."""
+(once, the polling loop, purging old delivered events, and old unsent ones when there is no helpdesk)
+against a real receiver on loopback."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.case_store import CaseDatabase
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings
-from tests.bot.case_store.support import SHANGHAI, store_at
+from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings, purge
+from devtools.processes import free_port
+from tests.bot.case_store.support import SHANGHAI, Clock, store_at
 from tests.bot.webhooks.support import SECRET, Receiver, _open
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -172,7 +176,7 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
     assert "stopping after the round in progress" in stderr and "stopped" in stderr
 
 
-def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(database_url: str) -> None:
+def test_delivered_events_are_purged_when_old_and_recent_undelivered_ones_kept(database_url: str) -> None:
     with store_at(EscalationStore, database_url) as store:
         for n in range(3):
             _open(store, conversation_id=f"web-purge-{n}")
@@ -196,3 +200,67 @@ def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(databas
     assert old.id not in left and recent.id in left and left[recent.id] is not None
     assert [delivered for delivered in left.values() if delivered is None], "an undelivered event was purged"
     assert "purged 1 event(s)" in result.stderr
+
+
+def _written_days_ago(database_url: str, days: float, count: int, name: str) -> None:
+    clock = Clock(datetime.now(SHANGHAI) - timedelta(days=days))
+    with store_at(EscalationStore, database_url, clock=clock) as store:
+        for n in range(count):
+            _open(store, conversation_id=f"web-{name}-{n}")
+
+
+def _conversations_left(database_url: str) -> list[str]:
+    with store_at(Outbox, database_url) as outbox:
+        return sorted(json.loads(message.payload)["conversation_id"] for message in outbox.messages())
+
+
+def test_without_a_helpdesk_old_events_are_deleted_unsent(database_url: str) -> None:
+    _written_days_ago(database_url, 31, 20, "old")
+    _written_days_ago(database_url, 29, 1, "recent")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, "", WEBHOOK_KEEP_DELIVERED_DAYS="30"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _conversations_left(database_url) == ["web-recent-0"]
+    assert "purged 20 unsent event(s)" in result.stderr
+
+
+def test_with_a_helpdesk_undelivered_events_wait_however_old(database_url: str) -> None:
+    _written_days_ago(database_url, 90, 2, "old")
+    unreachable = f"http://127.0.0.1:{free_port()}/hooks"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, unreachable, WEBHOOK_KEEP_DELIVERED_DAYS="30"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _conversations_left(database_url) == ["web-old-0", "web-old-1"]
+    assert "unsent" not in result.stderr
+
+
+def test_without_a_helpdesk_the_outbox_stays_bounded(database_url: str) -> None:
+    """Ninety days of escalations, purged daily (the deliverer does it hourly): never more than the
+    retention's worth waits."""
+    settings = WebhookSettings(url="", keep_delivered_days=7)
+    outbox = Outbox(CaseDatabase(database_url))
+    clock = Clock(datetime(2026, 1, 1, 12, tzinfo=SHANGHAI))
+    most = 0
+    try:
+        with store_at(EscalationStore, database_url, clock=clock) as store:
+            for day in range(90):
+                for n in range(3):
+                    _open(store, conversation_id=f"web-{day}-{n}")
+                purge(outbox, settings, clock.now)
+                most = max(most, outbox.undelivered_count())
+                clock.advance(days=1)
+    finally:
+        outbox.database.close()
+    assert most == 3 * 8  # the last 7 days and today
