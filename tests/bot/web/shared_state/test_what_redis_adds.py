@@ -74,6 +74,8 @@ async def test_keys_expire() -> None:
         assert 0 < await state.client.pttl(f"{prefix}:rate:messages:k") <= 60_000
         await state.remembered("answered", 100).remember("conv", ["m1"])
         assert 0 < await state.client.ttl(f"{prefix}:ids:answered:conv") <= 24 * 3600
+        await state.marks("ended").mark("conv", 3600)
+        assert 3_590_000 < await state.client.pttl(f"{prefix}:mark:ended:conv") <= 3_600_000
     finally:
         await state.close()
 
