@@ -3,9 +3,11 @@
 `python -m bot.webhooks [--once]`
 
 Every WEBHOOK_POLL_SECONDS (2 by default), or once with `--once`, each due outbox event is POSTed to
-HELPDESK_WEBHOOK_URL, oldest first. Configuration: HELPDESK_WEBHOOK_URL (empty: nothing is sent, the
-events wait in the outbox), HELPDESK_WEBHOOK_SECRET, HELPDESK_WEBHOOK_TIMEOUT_SECONDS (10 by default),
-WEBHOOK_POLL_SECONDS, CASE_STORE_URL. SIGTERM or Ctrl-C stops it after the round in progress.
+HELPDESK_WEBHOOK_URL, oldest first. Configuration: HELPDESK_WEBHOOK_URL (an https:// URL; http://
+only to this machine (localhost, 127.0.0.1, ::1), and never in the production profile; empty: nothing
+is sent, and events are deleted unsent after WEBHOOK_KEEP_DELIVERED_DAYS), HELPDESK_WEBHOOK_SECRET,
+HELPDESK_WEBHOOK_TIMEOUT_SECONDS (10 by default), WEBHOOK_POLL_SECONDS, CASE_STORE_URL. SIGTERM or
+Ctrl-C stops it after the round in progress.
 
 The request (for the helpdesk)
 ------------------------------
@@ -26,16 +28,18 @@ Verifying a request: compute HMAC-SHA256 with the shared secret (HELPDESK_WEBHOO
 the bytes `<X-Webhook-Timestamp>.<raw request body>` (the timestamp header's text, a dot, then the body
 exactly as received, before any JSON parsing), hex-encode it, and compare `sha256=<that hex>` with
 X-Webhook-Signature in constant time; reject timestamps more than a few minutes from your clock
-(replays). `verify_signature` below does exactly this, e.g. in Python:
+(replays). `verify_signature` below does exactly this, always with a replay window (5 minutes unless
+told otherwise), e.g. in Python:
 
     verify_signature(secret, request.headers["X-Webhook-Timestamp"], request.body,
-                     request.headers["X-Webhook-Signature"], tolerance_seconds=300)
+                     request.headers["X-Webhook-Signature"])
 
 Delivery: any 2xx answer marks the event delivered, and it is never sent again. Anything else (another
 status, redirects included; a timeout; a refused connection) is retried after 2, 4, 8 ... seconds
-(with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: events are never
-dropped. When the helpdesk cannot be reached at all (connection failure, timeout) the round stops
-there and the other events wait for the next one. If a 2xx answer is lost on the way back the event
+(with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: while a helpdesk is
+configured, events are never dropped (delivered ones are deleted after WEBHOOK_KEEP_DELIVERED_DAYS).
+When the helpdesk cannot be reached at all (connection failure, timeout) the round stops there and
+the other events wait for the next one. If a 2xx answer is lost on the way back the event
 is sent again with the same event id, so receivers should ignore event ids they have already handled.
 A failing event does not hold back the ones after it, so events can arrive out of order: the
 escalation's status and times and the ticket's `updated_at` tell which state is the newest.
@@ -47,6 +51,7 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import math
@@ -56,6 +61,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -63,7 +69,7 @@ from bot import config
 from bot.case_store import CaseDatabase
 from bot.case_store.escalation_models import OutboxMessage
 from bot.case_store.outbox import Outbox
-from bot.profile import exit_if_unsafe
+from bot.profile import PRODUCTION, exit_if_unsafe, profile
 from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.webhooks")
@@ -77,6 +83,8 @@ PURGE_EVERY_SECONDS = 3600.0
 # A claimed event is not handed to another deliverer until the attempt has surely ended (sent or timed out).
 LEASE_MARGIN = timedelta(seconds=30)
 SIGNATURE_PREFIX = "sha256="
+# How far a request's signed timestamp may be from the receiver's clock; older ones are replays.
+REPLAY_WINDOW_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,15 @@ class WebhookSettings:
     secret: str = DEFAULT_SECRET
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
-    # Delivered events are deleted after this many days (undelivered ones never are).
+    # Delivered events are deleted after this many days; undelivered ones too when there is no url.
     keep_delivered_days: float = DEFAULT_KEEP_DELIVERED_DAYS
+    # The production profile: https:// only, even to this machine.
+    https_only: bool = False
 
     def __post_init__(self) -> None:
-        if self.url and not self.url.startswith(("http://", "https://")):
-            raise ValueError("HELPDESK_WEBHOOK_URL must be an http:// or https:// URL")
+        problem = _url_problem(self.url, self.https_only) if self.url else None
+        if problem:
+            raise ValueError(problem)
         if not self.secret:
             raise ValueError("HELPDESK_WEBHOOK_SECRET must not be empty")
         if not self.timeout_seconds > 0 or not self.poll_seconds > 0:
@@ -110,7 +121,35 @@ class WebhookSettings:
             timeout_seconds=config.number("HELPDESK_WEBHOOK_TIMEOUT_SECONDS", env),
             poll_seconds=config.number("WEBHOOK_POLL_SECONDS", env),
             keep_delivered_days=config.number("WEBHOOK_KEEP_DELIVERED_DAYS", env),
+            https_only=profile(env) == PRODUCTION,
         )
+
+
+def _url_problem(url: str, https_only: bool) -> str | None:
+    """Why the helpdesk URL may not be used, or None. The events carry customers' facts and summaries:
+    in plain http they may only stay on this machine."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host and parts.scheme == "https":
+        return None
+    if host and parts.scheme == "http":
+        if https_only:
+            return "HELPDESK_WEBHOOK_URL must be an https:// URL in the production profile"
+        if _loopback(host):
+            return None
+    return "HELPDESK_WEBHOOK_URL must be an https:// URL (http:// only to localhost, 127.0.0.1 or ::1)"
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -145,19 +184,21 @@ def verify_signature(
     body: bytes,
     signature: str,
     *,
-    tolerance_seconds: float | None = None,
+    tolerance_seconds: float = REPLAY_WINDOW_SECONDS,
     now: float | None = None,
 ) -> bool:
-    """True when `signature` is the sender's for this timestamp and raw body (and, with a tolerance, the
-    timestamp is within that many seconds of `now`, the current Unix time by default)."""
+    """True when `signature` is the sender's for this timestamp and raw body, and the timestamp is
+    within `tolerance_seconds` of `now` (the current Unix time by default). There is no way to skip
+    the window: a signature without it could be replayed for ever."""
+    if not tolerance_seconds > 0:
+        raise ValueError("the replay window must be more than 0 seconds")
     try:
         sent_at = int(str(timestamp))
     except ValueError:
         return False
-    if tolerance_seconds is not None:
-        current = time.time() if now is None else now
-        if abs(current - sent_at) > tolerance_seconds:
-            return False
+    current = time.time() if now is None else now
+    if abs(current - sent_at) > tolerance_seconds:
+        return False
     return hmac.compare_digest(sign(secret, str(timestamp), body), signature)
 
 
@@ -263,7 +304,10 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
         return 2
     outbox = Outbox(database)
     if not settings.url:
-        logger.warning("HELPDESK_WEBHOOK_URL is empty: nothing is sent, events wait in the outbox")
+        logger.warning(
+            "HELPDESK_WEBHOOK_URL is empty: nothing is sent, events are deleted unsent after %g days",
+            settings.keep_delivered_days,
+        )
     if settings.secret == DEFAULT_SECRET:
         logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
     try:
@@ -276,15 +320,25 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
                 delivered = await deliver_due(outbox, settings, client, now)
                 if time.monotonic() - purged_at >= PURGE_EVERY_SECONDS:
                     purged_at = time.monotonic()
-                    kept_since = now - timedelta(days=settings.keep_delivered_days)
-                    purged = await asyncio.to_thread(outbox.purge_delivered, kept_since)
-                    if purged:
-                        logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
+                    await asyncio.to_thread(purge, outbox, settings, now)
                 return delivered >= DEFAULT_BATCH  # a full round: more are probably due now
 
             return await run_rounds(deliver_round, once=once, interval=settings.poll_seconds, what="delivery")
     finally:
         database.close()
+
+
+def purge(outbox: Outbox, settings: WebhookSettings, now: datetime) -> None:
+    """Delete the events delivered more than the retention ago, and, with no helpdesk to send them
+    to, the ones written that long ago: otherwise every escalation and ticket change would pile up."""
+    kept_since = now - timedelta(days=settings.keep_delivered_days)
+    purged = outbox.purge_delivered(kept_since)
+    if purged:
+        logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
+    if not settings.url:
+        unsent = outbox.purge_unsent(kept_since)
+        if unsent:
+            logger.info("purged %d unsent event(s) written before %s: no helpdesk", unsent, kept_since.date())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,9 @@ deliverer (bot.webhooks) reads the
 rows through `Outbox`: `claim_next` takes the oldest due row and moves its `next_attempt_at` ahead by a
 lease before the row is sent, so a second deliverer does not send it at the same time (PostgreSQL
 picks with FOR UPDATE SKIP LOCKED; on SQLite the writer's BEGIN IMMEDIATE serializes the claims);
-`mark_delivered` / `mark_failed` record the result. Rows are never dropped (`purge_delivered` removes
-delivered ones only).
+`mark_delivered` / `mark_failed` record the result. Rows are never dropped while a helpdesk is
+configured (`purge_delivered` removes delivered ones only); without one, nothing would ever send them,
+and `purge_unsent` removes them after the same retention, so the outbox does not grow for ever.
 """
 
 from __future__ import annotations
@@ -110,6 +111,18 @@ class Outbox:
                 delete(OutboxRow)
                 .where(OutboxRow.delivered_at.is_not(None))
                 .where(OutboxRow.delivered_at < before)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount
+
+    def purge_unsent(self, created_before: datetime) -> int:
+        """Delete undelivered rows created before `created_before`; returns how many. Only for a
+        deployment without a helpdesk: with one, an undelivered row waits until it is accepted."""
+        with self._writes.begin() as session:
+            result = session.execute(
+                delete(OutboxRow)
+                .where(OutboxRow.delivered_at.is_(None))
+                .where(OutboxRow.created_at < created_before)
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount

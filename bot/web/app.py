@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from sanic import Sanic
 from sanic.request import Request
@@ -20,6 +22,7 @@ from bot.web.staff.support_console import support_blueprint
 PAGES = {"/": "page.html", "/demo": "demo.html"}
 FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
+HOST_AND_PORT = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
 
 def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
@@ -63,7 +66,7 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
             # Only the chat may be framed by the sites that embed it; the staff pages never are.
             staff = request.path.startswith(("/merchant", "/support"))
             framers = frozenset() if staff else settings.allowed_origins
-            response.headers["Content-Security-Policy"] = _page_policy(request.host, framers)
+            response.headers["Content-Security-Policy"] = page_policy(settings.public_url, framers)
 
     for route, filename in PAGES.items():
         app.add_route(_serve(assets[filename]), route, name=filename.replace(".", "_"))
@@ -94,11 +97,26 @@ def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
     return handler
 
 
-def _page_policy(host: str, allowed_origins: frozenset[str]) -> str:
-    """Only the gateway's own scripts, styles and socket; framed only by the allowed sites."""
+def page_policy(public_url: str, allowed_origins: frozenset[str]) -> str:
+    """Only the gateway's own scripts, styles and socket; framed only by the allowed sites.
+
+    Made from the configuration alone: a request's Host header is the client's to write, and once
+    it wrote the policy (`Host: x; script-src *`) it could loosen it. 'self' covers the socket on the
+    page's own host; the public URL's socket is named too, for browsers whose 'self' leaves out
+    ws:// and wss://."""
+    connect = " ".join(["'self'", *_socket_origin(public_url)])
     ancestors = " ".join(["'self'", *sorted(allowed_origins)])
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
+        f"connect-src {connect}; base-uri 'none'; form-action 'self'; "
         f"object-src 'none'; frame-ancestors {ancestors}"
     )
+
+
+def _socket_origin(public_url: str) -> list[str]:
+    """The chat socket's origin at the public URL (wss:// for https://), or nothing without one."""
+    parts = urlsplit(public_url)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme)
+    if scheme is None or not HOST_AND_PORT.fullmatch(parts.netloc):
+        return []
+    return [f"{scheme}://{parts.netloc}"]

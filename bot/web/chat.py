@@ -24,7 +24,7 @@ from bot.text.redaction import redact
 from bot.text.typed_text import printable, well_formed
 from bot.web.hub_channels import agents_channel, customer_channel
 from bot.web.rasa_client import RasaClient, RasaUnavailable
-from bot.web.sessions import ConversationSessions
+from bot.web.sessions import Conversation, ConversationSessions
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
 from bot.web.transcript import MAX_DISPLAY_CHARS, bot_item, client_ids, history, user_item
@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 30
 MAX_CLIENT_ID_CHARS = 64
 REMEMBERED_IDS_PER_CONVERSATION = 100
+# A customer starts a new conversation now and then; each one ended is remembered until its token
+# would have expired, so one address may not make them by the thousand.
+NEW_CONVERSATIONS_PER_MINUTE = 5
+ENDED_CONVERSATIONS = "ended-conversations"  # the shared state's marks (bot.web.end_conversation too)
 
 
 class Socket(Protocol):
@@ -50,10 +54,14 @@ class Closed(Exception):
 class Visitor:
     """What one open socket knows about its browser."""
 
-    conversation_id: str
+    conversation: Conversation
     address: str
     language: str
     timezone: str | None
+
+    @property
+    def conversation_id(self) -> str:
+        return self.conversation.id
 
 
 class ChatService:
@@ -70,6 +78,9 @@ class ChatService:
         self.failed_scans = shared.limiter(
             "failed-scans", settings.failed_scans_per_hour, window_seconds=3600
         )
+        self.new_conversations = shared.limiter("new-conversations", NEW_CONVERSATIONS_PER_MINUTE)
+        # Conversations ended before their tokens expired ("new conversation", or an operator).
+        self._ended = shared.marks(ENDED_CONVERSATIONS)
         self.directory = MerchantDirectory(database)
         self.escalations = EscalationStore(database)
         # Customers' sockets by conversation, agents' consoles by the conversation they hold.
@@ -81,6 +92,14 @@ class ChatService:
     def conversation(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
         """One conversation's turn: a reconnecting browser waits for a message still on its way."""
         return self._turns.hold(conversation_id)
+
+    async def end(self, conversation: Conversation) -> None:
+        """End a conversation for every browser that holds its token: the next message or visit with
+        it starts a new one. Remembered until the token would have expired anyway."""
+        await self._ended.mark(conversation.id, self.sessions.remaining_seconds(conversation))
+
+    async def has_ended(self, conversation: Conversation) -> bool:
+        return self.sessions.expired(conversation) or await self._ended.marked(conversation.id)
 
     async def serve(self, socket: Socket, address: str) -> None:
         """Run one browser's socket until it closes."""
@@ -108,40 +127,57 @@ class ChatService:
         timezone = _timezone(hello.get("timezone"))
         if hello.get("qr") is not None:
             return await self._greet_scan(
-                socket, Visitor(self.sessions.new_conversation_id(), address, language, timezone), hello["qr"]
+                socket, Visitor(self.sessions.start(), address, language, timezone), hello["qr"]
             )
-        conversation_id = self.sessions.conversation_of(hello.get("session"))
+        conversation = self.sessions.opened(hello.get("session"))
+        ended = conversation is not None and await self.has_ended(conversation)
         events: list[dict[str, Any]] = []
-        if conversation_id is None:
-            conversation_id = self.sessions.new_conversation_id()
+        if conversation is None or ended:
+            conversation = self.sessions.start()
         else:
             try:
-                async with self.conversation(conversation_id):
-                    events = await self.rasa.events(conversation_id)
+                async with self.conversation(conversation.id):
+                    events = await self.rasa.events(conversation.id)
             except RasaUnavailable as error:
-                logger.warning("transcript of %s unavailable: %s", conversation_id, error)
+                logger.warning("transcript of %s unavailable: %s", conversation.id, error)
                 await _notify(socket, "unavailable", language)
                 await socket.close(1013, "try again later")
                 return None
-        await self._answered.remember(conversation_id, client_ids(events))
-        await self._welcome(socket, conversation_id, history(events))
-        return Visitor(conversation_id, address, language, timezone)
+        await self._answered.remember(conversation.id, client_ids(events))
+        await self._welcome(socket, conversation, history(events))
+        if ended:
+            await _notify(socket, "session_ended", language)
+        return Visitor(conversation, address, language, timezone)
 
-    async def _welcome(self, socket: Socket, conversation_id: str, items: list[dict[str, Any]]) -> None:
+    async def _welcome(self, socket: Socket, conversation: Conversation, items: list[dict[str, Any]]) -> None:
         await _send(
             socket,
             {
                 "type": "welcome",
-                "session": self.sessions.token_for(conversation_id),
+                # The token the conversation began with, never a new one: coming back does not
+                # extend its life.
+                "session": conversation.token,
                 "history": items,
                 "max_chars": self.settings.max_message_chars,
             },
         )
 
+    async def _start_over(self, socket: Socket, visitor: Visitor) -> None:
+        """The customer asked for a new conversation: the old one ends for every browser holding its
+        token, and this socket goes on in a new one."""
+        if not await self.new_conversations.allow(visitor.address):
+            await _notify(socket, "new_conversation_later", visitor.language)
+            return
+        await self.end(visitor.conversation)
+        self.hub.unsubscribe(customer_channel(visitor.conversation_id), socket)
+        visitor.conversation = self.sessions.start()
+        self.hub.subscribe(customer_channel(visitor.conversation_id), socket)
+        await self._welcome(socket, visitor.conversation, [])
+
     async def _greet_scan(self, socket: Socket, visitor: Visitor, token: object) -> Visitor:
         """A scanned code starts a new conversation; a good one hands the bot its verified facts."""
         status, context = await self._scan(token, visitor.address)
-        await self._welcome(socket, visitor.conversation_id, [])
+        await self._welcome(socket, visitor.conversation, [])
         if context is None:
             await _notify(socket, f"qr_{status}", visitor.language)
             return visitor
@@ -158,6 +194,14 @@ class ChatService:
         return scan.status, scan.context()
 
     async def _handle(self, socket: Socket, visitor: Visitor, frame: Any) -> None:
+        if await self.has_ended(visitor.conversation):
+            # Ended elsewhere (or its time is up) while this socket was open: the browser reconnects,
+            # and its hello starts a new conversation with a notice.
+            await socket.close(1008, "conversation ended")
+            raise Closed
+        if isinstance(frame, dict) and frame.get("type") == "new_conversation":
+            await self._start_over(socket, visitor)
+            return
         if not isinstance(frame, dict) or frame.get("type") != "message":
             await _notify(socket, "bad_request", visitor.language)
             return

@@ -1,5 +1,6 @@
 """What every gateway process must share: rate limits, one conversation's turn, the client message
-ids already answered, and publish/subscribe between sockets.
+ids already answered, marks (the conversations ended before their time), and publish/subscribe
+between sockets.
 
 Two back-ends, chosen by GATEWAY_REDIS_URL:
 
@@ -15,12 +16,14 @@ from bot.web.shared_state.in_memory import (
     InProcessIds,
     InProcessLimiter,
     InProcessLocks,
+    InProcessMarks,
     LiveHub,
     SharedState,
     in_process_state,
 )
 from bot.web.shared_state.interface import (
     KeyedLock,
+    Marks,
     RateLimiter,
     RememberedIds,
     SharedStateUnavailable,
@@ -32,8 +35,10 @@ __all__ = [
     "InProcessIds",
     "InProcessLimiter",
     "InProcessLocks",
+    "InProcessMarks",
     "KeyedLock",
     "LiveHub",
+    "Marks",
     "RateLimiter",
     "RedisHub",
     "RedisState",

@@ -4,7 +4,9 @@ back-end falls back to while Redis is away."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import json
+import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterable
@@ -15,7 +17,7 @@ from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
 from bot.web.rate_limit import SlidingWindowLimiter
-from bot.web.shared_state.interface import KeyedLock, RateLimiter, RememberedIds, Subscriber
+from bot.web.shared_state.interface import KeyedLock, Marks, RateLimiter, RememberedIds, Subscriber
 
 CONVERSATIONS_REMEMBERED = 10_000  # in one process's memory
 
@@ -85,6 +87,38 @@ class InProcessIds:
         self.remember_here(key, items)
 
 
+class InProcessMarks:
+    """Keys marked until a moment; a mark is forgotten once its moment has passed."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._until: dict[str, float] = {}
+        self._queue: list[tuple[float, str]] = []  # (until, key), soonest first: what to forget
+
+    def mark_here(self, key: str, seconds: float) -> None:
+        now = self._clock()
+        self._forget_passed(now)
+        until = now + seconds
+        if until > self._until.get(key, now):
+            self._until[key] = until
+            heapq.heappush(self._queue, (until, key))
+
+    def marked_here(self, key: str) -> bool:
+        return self._until.get(key, -math.inf) > self._clock()
+
+    def _forget_passed(self, now: float) -> None:
+        while self._queue and self._queue[0][0] <= now:
+            until, key = heapq.heappop(self._queue)
+            if self._until.get(key) == until:
+                del self._until[key]
+
+    async def mark(self, key: str, seconds: float) -> None:
+        self.mark_here(key, seconds)
+
+    async def marked(self, key: str) -> bool:
+        return self.marked_here(key)
+
+
 class LiveHub:
     """Publish/subscribe between sockets. This one reaches the sockets of this process only; the
     Redis one reaches every gateway's."""
@@ -148,6 +182,10 @@ class SharedState:
         """The latest `per_key` items remembered for each key."""
         return self._once("remembered", name, lambda: self._remembered(name, per_key))
 
+    def marks(self, name: str) -> Marks:
+        """Keys marked for a while (e.g. conversations ended before their time)."""
+        return self._once("marks", name, lambda: self._marks(name))
+
     async def open(self) -> None:
         """Inside the running event loop, before the first request."""
         await self.hub.start()
@@ -168,6 +206,9 @@ class SharedState:
 
     def _remembered(self, name: str, per_key: int) -> RememberedIds:
         return InProcessIds(per_key)
+
+    def _marks(self, name: str) -> Marks:
+        return InProcessMarks()
 
 
 def in_process_state() -> SharedState:

@@ -32,5 +32,13 @@ class RememberedIds(Protocol):
     async def remember(self, key: str, items: Iterable[str]) -> None: ...
 
 
+class Marks(Protocol):
+    async def mark(self, key: str, seconds: float) -> None:
+        """Mark `key` for at least the next `seconds` (a shorter mark made later cuts none short)."""
+        ...
+
+    async def marked(self, key: str) -> bool: ...
+
+
 class Subscriber(Protocol):
     async def send(self, data: str) -> None: ...

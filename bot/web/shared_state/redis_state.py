@@ -9,6 +9,8 @@ channel starts with GATEWAY_REDIS_PREFIX (`<p>` below), so deployments and test 
   its lock is logged when it lets go, and frees nobody else's);
 - `<p>:ids:<name>:<conversation>`: a sorted set of the client ids already answered, the latest
   100, expiring a day after the last one was added;
+- `<p>:mark:<name>:<key>`: a marked key (a conversation ended before its time), a string that
+  expires when the longest mark made of it does (one Lua script);
 - `<p>:hub:<channel>`: pub/sub. Each process psubscribes once to `<p>:hub:*` and hands what comes
   to its own sockets; sockets cannot move, so subscribers stay in the process that holds them.
 
@@ -19,7 +21,8 @@ is really gone, the chat still answers: each Redis call that fails falls back to
   - a conversation's turn is always taken in this process first, then in Redis; without Redis it
     is this process's turn only. A resend that reaches another gateway meanwhile may then reach the
     bot twice: answering twice is better than not answering;
-  - answered ids are also remembered in this process, which is asked first;
+  - answered ids are also remembered in this process, which is asked first; so are marks: a mark
+    made on another gateway while Redis is away is not seen here until it is back;
   - `publish` reaches this process's sockets only; the hub's reader listens again with back-off.
     Messages published while a reader was away are lost (pub/sub keeps nothing); they are in Rasa's
     tracker, and browsers and consoles load the transcript when they come back.
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterable
@@ -46,9 +50,16 @@ from bot.web.shared_state.in_memory import (
     InProcessIds,
     InProcessLimiter,
     InProcessLocks,
+    InProcessMarks,
     SharedState,
 )
-from bot.web.shared_state.interface import KeyedLock, RateLimiter, RememberedIds, SharedStateUnavailable
+from bot.web.shared_state.interface import (
+    KeyedLock,
+    Marks,
+    RateLimiter,
+    RememberedIds,
+    SharedStateUnavailable,
+)
 from bot.web.shared_state.redis_hub import RedisHub
 from bot.web.shared_state.redis_outage import REDIS_DOWN, Outage
 
@@ -76,6 +87,15 @@ return 1
 """
 
 
+# A mark for at least ARGV[1] ms: never cuts a longer one short (PTTL is -2 for no key).
+LONGEST_MARK = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+end
+return 1
+"""
+
+
 class RedisState(SharedState):
     """Shared by every gateway process that uses the same Redis and prefix."""
 
@@ -87,6 +107,7 @@ class RedisState(SharedState):
         self.outage = Outage()
         self._client: redis.asyncio.Redis | None = None
         self._sliding_window: Any = None
+        self._longest_mark: Any = None
         self._background: set[asyncio.Task[Any]] = set()
 
     @property
@@ -111,6 +132,7 @@ class RedisState(SharedState):
             client_name=f"{self.prefix}-gateway",
         )
         self._sliding_window = self._client.register_script(SLIDING_WINDOW)
+        self._longest_mark = self._client.register_script(LONGEST_MARK)
         await super().open()
 
     async def close(self) -> None:
@@ -123,6 +145,9 @@ class RedisState(SharedState):
 
     async def sliding_window(self, key: str, limit: int, window_ms: int, event: str) -> bool:
         return bool(await self._sliding_window(keys=[key], args=[window_ms, limit, event]))
+
+    async def longest_mark(self, key: str, milliseconds: int) -> None:
+        await self._longest_mark(keys=[key], args=[milliseconds])
 
     def in_background(self, work: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(work)
@@ -137,6 +162,9 @@ class RedisState(SharedState):
 
     def _remembered(self, name: str, per_key: int) -> RememberedIds:
         return RedisIds(self, name, per_key)
+
+    def _marks(self, name: str) -> Marks:
+        return RedisMarks(self, name)
 
 
 class RedisLimiter:
@@ -277,6 +305,40 @@ class RedisIds:
             state.outage.failed(f"the {self._name} ids", error, "remembered in this process only")
             return
         state.outage.worked()
+
+
+class RedisMarks:
+    def __init__(self, state: RedisState, name: str) -> None:
+        self._state = state
+        self._name = name
+        self._here = InProcessMarks()
+
+    async def mark(self, key: str, seconds: float) -> None:
+        self._here.mark_here(key, seconds)
+        state = self._state
+        if not state.outage.up():
+            return
+        milliseconds = max(1, math.ceil(seconds * 1000))
+        try:
+            await state.longest_mark(state.key("mark", self._name, key), milliseconds)
+        except REDIS_DOWN as error:
+            state.outage.failed(f"the {self._name} marks", error, "marked in this process only")
+            return
+        state.outage.worked()
+
+    async def marked(self, key: str) -> bool:
+        if self._here.marked_here(key):
+            return True
+        state = self._state
+        if not state.outage.up():
+            return False
+        try:
+            found = await state.client.exists(state.key("mark", self._name, key))
+        except REDIS_DOWN as error:
+            state.outage.failed(f"the {self._name} marks", error, "only this process's are known")
+            return False
+        state.outage.worked()
+        return bool(found)
 
 
 def check_reachable(url: str) -> None:

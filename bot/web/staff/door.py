@@ -17,11 +17,11 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect
+from sanic.response import HTTPResponse
 from sanic.response import html as html_response
 
 from bot.web.shared_state import SharedState
-from bot.web.staff.html import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS, NO_STORE, message_page
+from bot.web.staff.html import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS, NO_STORE, message_page, see_other
 from bot.web.staff.signed_sessions import SignedSessions
 from bot.web.staff.texts import pair
 
@@ -183,13 +183,13 @@ class StaffDoor(Generic[Who]):
                 await self.guard.failed(address)
                 page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=pair("wrong_password"))
                 return html_response(page, status=403, headers=NO_STORE)
-        response = redirect(self.home_path, status=303, headers=NO_STORE)
+        response = see_other(self.home_path)
         self._set_cookie(response, request, self.sessions.issue(subject), self.sessions.max_age_seconds)
         return response
 
     async def sign_out(self, request: Request, _staff: SignedIn[Who]) -> HTTPResponse:
         """After the signed-in check: the cookie cleared, and the sign-in form that says so."""
-        response = redirect(f"{self.login_path}?done=out", status=303, headers=NO_STORE)
+        response = see_other(f"{self.login_path}?done=out")
         self._set_cookie(response, request, "", 0)
         return response
 
@@ -201,7 +201,7 @@ class StaffDoor(Generic[Who]):
 
     def _page_signed_out(self, request: Request, value: object) -> HTTPResponse:
         if request.method == "GET":
-            response = redirect(self.login_path, status=303, headers=NO_STORE)
+            response = see_other(self.login_path)
             if value:  # a cookie that opens nothing any more: the browser may forget it
                 self._set_cookie(response, request, "", 0)
             return response

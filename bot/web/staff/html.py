@@ -5,13 +5,17 @@ the look is in static/merchant.css (and static/console.css for the console)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from types import MappingProxyType
 
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
 from sanic.response import html as html_response
 
 from bot.web.staff.texts import pair
 
-NO_STORE = {"Cache-Control": "no-store"}
+# Read-only: Sanic's redirect() writes Location into the headers it is given, and a shared dict would
+# carry that Location into every later response made with it.
+NO_STORE: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-store"})
 MAX_LOGIN_CHARS = 64
 MAX_PASSWORD_CHARS = 256  # argon2 hashes whatever it is given: no megabyte passwords
 
@@ -64,6 +68,11 @@ def problems_box(problems: list[tuple[str, str]]) -> str:
 
 def signed_out_notice(signed_out: bool) -> str:
     return f'<p class="notice" role="status">{say("signed_out")}</p>' if signed_out else ""
+
+
+def see_other(location: str) -> HTTPResponse:
+    """A 303 to `location`, never stored: the one way staff pages redirect."""
+    return redirect(location, status=303, headers=dict(NO_STORE))
 
 
 def message_page(status: int, text: tuple[str, str], *, link: str, sign_in: bool = False) -> HTTPResponse:

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect
+from sanic.response import HTTPResponse
 from sanic.response import html as html_response
 
 from bot.case_store import CaseDatabase
@@ -24,7 +24,7 @@ from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
 from bot.web.staff.counter_form import CounterForm, parse_counter_form
 from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, route
-from bot.web.staff.html import NO_STORE, message_page, say
+from bot.web.staff.html import NO_STORE, message_page, say, see_other
 from bot.web.staff.merchant_html import (
     HOME_PATH,
     LOGIN_PATH,
@@ -102,7 +102,7 @@ class MerchantPages:
 
     async def login_form(self, request: Request) -> HTTPResponse:
         if self.door.subject_of(request):  # the signature is enough here: the home page checks the rest
-            return redirect(HOME_PATH, status=303, headers=NO_STORE)
+            return see_other(HOME_PATH)
         return self.door.login_form(request)
 
     # --- terminals and their printed codes
@@ -123,7 +123,7 @@ class MerchantPages:
         except MerchantError:
             return not_found()
         done = "replaced" if current[terminal_id] is not None else "made"
-        return redirect(f"{HOME_PATH}?{urlencode({'done': done, 'terminal': terminal_id})}", status=303)
+        return see_other(f"{HOME_PATH}?{urlencode({'done': done, 'terminal': terminal_id})}")
 
     async def revoke_code(self, request: Request, staff: Staff, token: str) -> HTTPResponse:
         normalized = normalize_token(token)
@@ -134,9 +134,9 @@ class MerchantPages:
         except MerchantError:
             return not_found()
         if code.kind == "counter":
-            return redirect(f"/merchant/counter/{quote(code.token, safe='')}", status=303)
+            return see_other(f"/merchant/counter/{quote(code.token, safe='')}")
         done = urlencode({"done": "revoked", "terminal": code.terminal_id})
-        return redirect(f"{HOME_PATH}?{done}", status=303)
+        return see_other(f"{HOME_PATH}?{done}")
 
     async def poster_png(self, request: Request, staff: Staff, terminal_id: str) -> HTTPResponse:
         return await self._poster(request, staff, terminal_id, "png")
@@ -186,7 +186,7 @@ class MerchantPages:
         except MerchantError as error:
             problems = [pair("no_counter_code", reason=error)]
             return await self._dashboard(request, staff, status=400, form=form, problems=problems)
-        return redirect(f"/merchant/counter/{quote(code.token, safe='')}", status=303)
+        return see_other(f"/merchant/counter/{quote(code.token, safe='')}")
 
     async def counter_code(self, request: Request, staff: Staff, token: str) -> HTTPResponse:
         code = await self._own_code(request, staff, token)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from typing import Any
 
 from sanic import Blueprint
@@ -30,9 +33,13 @@ logger = logging.getLogger(__name__)
 CSRF_HEADER = "x-csrf-token"
 MAX_AGENT_MESSAGE_CHARS = 2000
 MAX_NOTE_CHARS = 1000
-ESCALATION = "/support/api/escalations/<escalation_id:int>"
+# Any one path segment reaches the route, which answers the API's own 404 for an id it cannot be.
+ESCALATION = "/support/api/escalations/<escalation_id:str>"
+ESCALATION_ID = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only: `\d` and int() take any script's
+MAX_ESCALATION_ID = 2**31 - 1  # the case store's INTEGER column (PostgreSQL's int4)
 
 SignedInAgent = SignedIn[Agent]
+ByNumber = Callable[[Request, SignedInAgent, int], Awaitable[HTTPResponse]]
 
 
 def api_error(status: int, code: str, message: str) -> HTTPResponse:
@@ -48,12 +55,43 @@ API_REFUSALS = Refusals(
 
 def add_api_routes(bp: Blueprint, door: StaffDoor[Agent]) -> None:
     signed_in = door.signed_in(API_REFUSALS)
+
+    def one(handler: ByNumber) -> Any:
+        return signed_in(by_number(handler))
+
     bp.add_route(signed_in(queue), "/support/api/queue", methods=["GET"], name="api_queue")
-    bp.add_route(signed_in(escalation), ESCALATION, methods=["GET"], name="api_escalation")
-    bp.add_route(signed_in(claim), f"{ESCALATION}/claim", methods=["POST"], name="api_claim")
-    bp.add_route(signed_in(message), f"{ESCALATION}/messages", methods=["POST"], name="api_message")
-    bp.add_route(signed_in(ticket), f"{ESCALATION}/ticket", methods=["POST"], name="api_ticket")
-    bp.add_route(signed_in(finish), f"{ESCALATION}/finish", methods=["POST"], name="api_finish")
+    bp.add_route(one(escalation), ESCALATION, methods=["GET"], name="api_escalation")
+    bp.add_route(one(claim), f"{ESCALATION}/claim", methods=["POST"], name="api_claim")
+    bp.add_route(one(message), f"{ESCALATION}/messages", methods=["POST"], name="api_message")
+    bp.add_route(one(ticket), f"{ESCALATION}/ticket", methods=["POST"], name="api_ticket")
+    bp.add_route(one(finish), f"{ESCALATION}/finish", methods=["POST"], name="api_finish")
+
+
+def escalation_number(value: object) -> int | None:
+    """The escalation an id names as the API's path or the console socket gives it: a whole number the
+    case store can hold, in ASCII digits without a sign or leading zero. Anything else (too long,
+    another script's digits, NUL, a path) names none, and must not reach the database."""
+    if isinstance(value, str) and ESCALATION_ID.fullmatch(value):
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        return None
+    return number if 0 < number <= MAX_ESCALATION_ID else None
+
+
+def by_number(handler: ByNumber) -> Callable[..., Awaitable[HTTPResponse]]:
+    """The handler called with the path's escalation id as a number; an id that cannot be one is
+    answered like an escalation that does not exist."""
+
+    @wraps(handler)
+    async def parsed(request: Request, staff: SignedInAgent, escalation_id: str) -> HTTPResponse:
+        number = escalation_number(escalation_id)
+        if number is None:
+            return not_found()
+        return await handler(request, staff, number)
+
+    return parsed
 
 
 def service(request: Request) -> SupportService:
@@ -87,7 +125,7 @@ async def escalation(request: Request, staff: SignedInAgent, escalation_id: int)
 
 async def claim(request: Request, staff: SignedInAgent, escalation_id: int) -> HTTPResponse:
     support, agent = service(request), staff.who
-    found = await asyncio.to_thread(support.escalations.get, int(escalation_id))
+    found = await asyncio.to_thread(support.escalations.get, escalation_id)
     if found is None:
         return not_found()
     if found.status == "claimed" and found.agent != agent.login:
@@ -163,9 +201,9 @@ async def finish(request: Request, staff: SignedInAgent, escalation_id: int) -> 
     note = text_field(body, "note", MAX_NOTE_CHARS)
     try:
         if action == "resolve":
-            done = await asyncio.to_thread(support.escalations.resolve, int(escalation_id), login, note)
+            done = await asyncio.to_thread(support.escalations.resolve, escalation_id, login, note)
         else:
-            done = await asyncio.to_thread(support.escalations.hand_back, int(escalation_id), login)
+            done = await asyncio.to_thread(support.escalations.hand_back, escalation_id, login)
     except EscalationNotFound:
         return not_found()
     except NotHolder:
@@ -182,7 +220,7 @@ async def finish(request: Request, staff: SignedInAgent, escalation_id: int) -> 
 
 async def held_escalation(request: Request, agent: Agent, escalation_id: int) -> Escalation | HTTPResponse:
     """The escalation, if this agent holds it; otherwise the API's refusal."""
-    found = await asyncio.to_thread(service(request).escalations.get, int(escalation_id))
+    found = await asyncio.to_thread(service(request).escalations.get, escalation_id)
     if found is None:
         return not_found()
     if found.status != "claimed" or found.agent != agent.login:

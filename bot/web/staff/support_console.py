@@ -17,7 +17,7 @@ from typing import Any
 from sanic import Blueprint, Sanic
 from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect, text
+from sanic.response import HTTPResponse, text
 from sanic.response import html as html_response
 from websockets.exceptions import ConnectionClosed
 
@@ -27,9 +27,9 @@ from bot.web.hub_channels import agents_channel
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
 from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, route
-from bot.web.staff.html import NO_STORE
+from bot.web.staff.html import NO_STORE, see_other
 from bot.web.staff.signed_sessions import SignedSessions
-from bot.web.staff.support_api import add_api_routes, service
+from bot.web.staff.support_api import add_api_routes, escalation_number, service
 from bot.web.staff.support_html import HOME_PATH, LOGIN_PATH, console_page, login_page
 from bot.web.staff.support_service import QUEUE_CHANNEL, SupportService
 from bot.web.staff.texts import pair
@@ -53,7 +53,7 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
 
     async def login_form(request: Request) -> HTTPResponse:
         if await door.who(request) is not None:
-            return redirect(HOME_PATH, status=303, headers=NO_STORE)
+            return see_other(HOME_PATH)
         return door.login_form(request)
 
     async def console(request: Request, staff: SignedIn[Agent]) -> HTTPResponse:
@@ -144,8 +144,9 @@ async def watch_request(support: SupportService, agent: Agent, frame: object) ->
         return None
     if not isinstance(command, dict) or command.get("type") != "watch":
         return None
-    escalation_id = command.get("escalation")
-    if not isinstance(escalation_id, int):
+    requested = command.get("escalation")
+    escalation_id = escalation_number(requested) if isinstance(requested, int) else None
+    if escalation_id is None:
         return None
     escalation = await asyncio.to_thread(support.escalations.get, escalation_id)
     if escalation is None or escalation.status != "claimed" or escalation.agent != agent.login:

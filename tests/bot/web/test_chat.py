@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import TimestampSigner
 from websockets.exceptions import ConnectionClosed
 
 from bot.case_store import CaseDatabase
 from bot.case_store.escalations import EscalationStore
-from bot.web.chat import ChatService
+from bot.web.chat import NEW_CONVERSATIONS_PER_MINUTE, ChatService
 from bot.web.hub_channels import agents_channel
 from bot.web.rasa_client import RasaUnavailable
+from bot.web.sessions import Conversation
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import in_process_state
 from tests.bot.case_store.support import migrated_sqlite, store_at
@@ -27,15 +30,18 @@ SESSION_LIMIT = 3
 
 
 class Browser:
-    """A socket that says `frames` (dicts as JSON, strings as they are), then goes away."""
+    """A socket that says `frames` (dicts as JSON, strings as they are), then goes away. A frame that
+    is a function is called instead, when the socket gets to it: what happens meanwhile elsewhere."""
 
-    def __init__(self, *frames: dict[str, Any] | str) -> None:
+    def __init__(self, *frames: dict[str, Any] | str | Callable[[], Awaitable[None]]) -> None:
         self.incoming = [json.dumps(f) if isinstance(f, dict) else f for f in frames]
         self.sent: list[dict[str, Any]] = []
         self.closed: tuple[int, str] | None = None
 
     async def recv(self, timeout: float | None = None) -> str:
-        if not self.incoming:
+        while self.incoming and callable(self.incoming[0]):
+            await self.incoming.pop(0)()
+        if not self.incoming or self.closed:
             raise ConnectionClosed(None, None)
         return self.incoming.pop(0)
 
@@ -127,8 +133,9 @@ async def test_a_new_visitor_is_welcomed_and_answered(chat: ChatService) -> None
     await chat.serve(browser, "10.0.0.1")
     welcome = browser.sent[0]
     assert welcome["type"] == "welcome" and welcome["history"] == [] and welcome["max_chars"] == MAX_CHARS
-    conversation_id = chat.sessions.conversation_of(welcome["session"])
-    assert conversation_id is not None
+    conversation = chat.sessions.opened(welcome["session"])
+    assert conversation is not None and not chat.sessions.expired(conversation)
+    conversation_id = conversation.id
     assert [frame["type"] for frame in browser.sent[1:]] == ["typing", "bot", "typing", "ack"]
     assert browser.of_type("bot") == [{"type": "bot", "text": "收到：我的卡被扣款了"}]
     assert browser.of_type("ack") == [{"type": "ack", "id": "m1"}]
@@ -163,19 +170,18 @@ async def test_a_message_sent_again_reaches_the_bot_once(chat: ChatService) -> N
 
 
 async def test_a_returning_visitor_gets_the_transcript_and_no_id_twice(chat: ChatService) -> None:
-    conversation_id = chat.sessions.new_conversation_id()
-    chat.rasa.tracker[conversation_id] = [
+    conversation = chat.sessions.start()
+    chat.rasa.tracker[conversation.id] = [
         {"event": "user", "text": "你好", "metadata": {"client_id": "old"}},
         {"event": "bot", "text": "您好！"},
     ]
-    session = chat.sessions.token_for(conversation_id)
-    browser = Browser(hello(session=session), message("old", "你好"))
+    browser = Browser(hello(session=conversation.token), message("old", "你好"))
     await chat.serve(browser, "10.0.0.1")
     assert browser.sent[0]["history"] == [
         {"type": "user", "id": "old", "text": "你好"},
         {"type": "bot", "text": "您好！"},
     ]
-    assert chat.sessions.conversation_of(browser.sent[0]["session"]) == conversation_id
+    assert browser.sent[0]["session"] == conversation.token
     assert chat.rasa.received == [] and browser.of_type("ack") == [{"type": "ack", "id": "old"}]
 
 
@@ -223,7 +229,8 @@ async def test_when_rasa_is_down_the_message_is_to_be_sent_again(chat: ChatServi
 async def test_while_an_agent_holds_the_conversation_messages_go_to_the_agent(
     chat: ChatService, case_store_url: str
 ) -> None:
-    conversation_id = chat.sessions.new_conversation_id()
+    conversation = chat.sessions.start()
+    conversation_id = conversation.id
     with store_at(EscalationStore, case_store_url) as store:
         opened = store.open(
             conversation_id=conversation_id,
@@ -238,9 +245,96 @@ async def test_while_an_agent_holds_the_conversation_messages_go_to_the_agent(
         store.claim(opened.id, "li.na")
     agent = Listener()
     chat.hub.subscribe(agents_channel(conversation_id), agent)
-    browser = Browser(hello(session=chat.sessions.token_for(conversation_id)), message("m1", "还在吗？"))
+    browser = Browser(hello(session=conversation.token), message("m1", "还在吗？"))
     await chat.serve(browser, "10.0.0.1")
     await asyncio.sleep(0)
     assert agent.got == [{"type": "customer", "escalation": opened.id, "id": "m1", "text": "还在吗？"}]
     assert browser.of_type("typing") == [] and browser.of_type("ack") == [{"type": "ack", "id": "m1"}]
     assert [text for _, text, _ in chat.rasa.received] == ["还在吗？"]  # recorded through Rasa
+
+
+# --- how long a conversation's token opens it, and ending it sooner -----------------------------
+
+
+def started_days_ago(chat: ChatService, days: float) -> Conversation:
+    """A conversation begun `days` ago: its token signed then, as the gateway signed it."""
+    signer = TimestampSigner(chat.settings.secret, salt="chat-conversation")
+    then = int(time.time() - days * 86400)
+    signer.get_timestamp = lambda: then  # type: ignore[method-assign]
+    conversation_id = chat.sessions.new_conversation_id()
+    chat.rasa.tracker[conversation_id] = [
+        {"event": "user", "text": "扣了我35块", "metadata": {"client_id": "first"}},
+        {"event": "bot", "text": "请问是在哪家店？"},
+    ]
+    return Conversation(conversation_id, signer.sign(conversation_id).decode(), float(then))
+
+
+def signed_at(chat: ChatService, token: str) -> float:
+    signer = TimestampSigner(chat.settings.secret, salt="chat-conversation")
+    return signer.unsign(token, return_timestamp=True)[1].timestamp()
+
+
+async def test_coming_back_does_not_extend_the_conversations_token(chat: ChatService) -> None:
+    almost_over = started_days_ago(chat, chat.settings.session_days - 0.5)
+    for _ in range(3):
+        browser = Browser(hello(session=almost_over.token))
+        await chat.serve(browser, "10.0.0.1")
+        [welcome] = browser.of_type("welcome")
+        assert len(welcome["history"]) == 2  # the same conversation
+        # The token it began with, not a new one: a day later it opens nothing.
+        assert welcome["session"] == almost_over.token
+        assert signed_at(chat, welcome["session"]) == almost_over.started
+
+
+async def test_a_token_past_its_lifetime_starts_a_new_conversation_politely(chat: ChatService) -> None:
+    over = started_days_ago(chat, chat.settings.session_days + 0.01)
+    browser = Browser(hello(session=over.token, language="en"), message("m1", "hello"))
+    await chat.serve(browser, "10.0.0.1")
+    welcome = browser.sent[0]
+    assert welcome["type"] == "welcome" and welcome["history"] == []
+    assert welcome["session"] != over.token
+    fresh = chat.sessions.opened(welcome["session"])
+    assert fresh is not None and fresh.id != over.id and not chat.sessions.expired(fresh)
+    assert [frame["code"] for frame in browser.of_type("notice")] == ["session_ended"]
+    assert "conversation has ended" in browser.of_type("notice")[0]["text"]
+    assert [sender for sender, _, _ in chat.rasa.received] == [fresh.id]
+
+
+async def test_a_new_conversation_ends_the_old_one_for_every_browser(chat: ChatService) -> None:
+    old = started_days_ago(chat, 1)
+    mine = Browser(hello(session=old.token), {"type": "new_conversation"}, message("m1", "新的问题"))
+    await chat.serve(mine, "10.0.0.1")
+    [first, second] = mine.of_type("welcome")
+    assert first["session"] == old.token and len(first["history"]) == 2
+    new = chat.sessions.opened(second["session"])
+    assert second["history"] == [] and new is not None and new.id != old.id
+    assert [sender for sender, _, _ in chat.rasa.received] == [new.id]
+    # The old token, wherever it went, opens nothing more: a new conversation, and a notice.
+    leaked = Browser(hello(session=old.token))
+    await chat.serve(leaked, "10.9.9.9")
+    [welcome] = leaked.of_type("welcome")
+    assert welcome["history"] == [] and welcome["session"] not in (old.token, new.token)
+    assert [frame["code"] for frame in leaked.of_type("notice")] == ["session_ended"]
+    # The new one goes on.
+    back = Browser(hello(session=new.token))
+    await chat.serve(back, "10.0.0.1")
+    assert back.of_type("welcome")[0]["session"] == new.token and back.of_type("notice") == []
+
+
+async def test_a_socket_open_on_an_ended_conversation_is_closed(chat: ChatService) -> None:
+    conversation = chat.sessions.start()
+
+    async def ended_elsewhere() -> None:
+        await chat.end(conversation)  # the customer's other browser, or an operator
+
+    holder = Browser(hello(session=conversation.token), ended_elsewhere, message("m1", "还在吗？"))
+    await chat.serve(holder, "10.9.9.9")
+    assert holder.closed == (1008, "conversation ended")
+    assert chat.rasa.received == [] and holder.of_type("ack") == []
+
+
+async def test_new_conversations_from_one_address_are_limited(chat: ChatService) -> None:
+    browser = Browser(hello(), *[{"type": "new_conversation"}] * (NEW_CONVERSATIONS_PER_MINUTE + 1))
+    await chat.serve(browser, "10.0.0.7")
+    assert len(browser.of_type("welcome")) == 1 + NEW_CONVERSATIONS_PER_MINUTE
+    assert [frame["code"] for frame in browser.of_type("notice")] == ["new_conversation_later"]

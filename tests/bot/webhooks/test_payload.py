@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot.case_store import CaseStore
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
@@ -72,3 +74,20 @@ def test_signature_verifies_and_tampering_does_not(escalations: EscalationStore,
     )
     assert not verify_signature(SECRET, "yesterday", body, signature)
     assert not verify_signature(SECRET, timestamp, body, signature.upper())
+
+
+def test_the_replay_window_cannot_be_skipped(escalations: EscalationStore, outbox: Outbox) -> None:
+    _open(escalations)
+    [message] = outbox.messages()
+    an_hour_ago = int(time.time()) - 3600
+    body, headers = build_request(message, SECRET, an_hour_ago)
+    signature = headers["X-Webhook-Signature"]
+    assert not verify_signature(SECRET, an_hour_ago, body, signature)  # five minutes unless told
+    assert not verify_signature(SECRET, an_hour_ago + 7200, body, signature)  # nor from the future
+    assert verify_signature(SECRET, an_hour_ago, body, signature, tolerance_seconds=4000)
+    now = an_hour_ago + 299
+    assert verify_signature(SECRET, an_hour_ago, body, signature, now=now)
+    assert not verify_signature(SECRET, an_hour_ago, body, signature, now=now + 2)
+    for window in (0, -1, float("nan")):
+        with pytest.raises(ValueError, match="replay window"):
+            verify_signature(SECRET, an_hour_ago, body, signature, tolerance_seconds=window)

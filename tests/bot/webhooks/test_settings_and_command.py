@@ -1,8 +1,10 @@
 """The webhook deliverer's settings from the environment and back-off, and `python -m bot.webhooks`
-(once, the polling loop, purging old delivered events) against a real receiver on loopback."""
+(once, the polling loop, purging old delivered events, and old unsent ones when there is no helpdesk)
+against a real receiver on loopback."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -14,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.case_store import CaseDatabase
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings
-from tests.bot.case_store.support import SHANGHAI, store_at
+from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings, purge
+from devtools.processes import free_port
+from tests.bot.case_store.support import SHANGHAI, Clock, store_at
 from tests.bot.webhooks.support import SECRET, Receiver, _open
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -44,6 +48,41 @@ def test_settings_from_the_environment() -> None:
         WebhookSettings.configured({"WEBHOOK_POLL_SECONDS": "0"})
     with pytest.raises(ValueError, match="http"):
         WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
+
+
+def test_the_helpdesk_is_reached_over_https_or_on_this_machine() -> None:
+    for url in (
+        "https://helpdesk.example/hooks",
+        "http://127.0.0.1:9000/hooks",
+        "http://127.8.9.10/hooks",
+        "http://localhost/hooks",
+        "http://[::1]:9000/hooks",
+    ):
+        assert WebhookSettings(url=url).url == url
+    for url in (
+        "http://helpdesk.example/hooks",
+        "http://10.0.0.5/hooks",
+        "http://127.0.0.1.evil.example/hooks",
+        "http://localhost.evil.example/hooks",
+        "ftp://helpdesk.example/hooks",
+        "https:///hooks",
+        "http://[::1/hooks",
+    ):
+        with pytest.raises(ValueError, match="https://"):
+            WebhookSettings(url=url)
+
+
+def test_the_production_profile_sends_over_https_only() -> None:
+    production = {"ASSISTANT_PROFILE": "production"}
+    for url in ("http://127.0.0.1:9000/hooks", "http://localhost/hooks", "http://helpdesk.example/hooks"):
+        with pytest.raises(ValueError, match="production profile"):
+            WebhookSettings.configured({**production, "HELPDESK_WEBHOOK_URL": url})
+    configured = WebhookSettings.configured(
+        {**production, "HELPDESK_WEBHOOK_URL": "https://helpdesk.example/h"}
+    )
+    assert configured.https_only and configured.url == "https://helpdesk.example/h"
+    assert WebhookSettings.configured({**production}).url == ""  # none: nothing is sent
+    assert not WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "http://127.0.0.1/h"}).https_only
 
 
 def test_back_off_doubles_up_to_ten_minutes_with_a_little_jitter() -> None:
@@ -95,6 +134,19 @@ def test_once_delivers_what_is_due_and_exits(database_url: str) -> None:
     assert "128.50" not in result.stderr and "全家" not in result.stderr and receiver.url not in result.stderr
 
 
+def test_the_deliverer_refuses_to_start_with_a_plain_http_helpdesk(database_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, "http://helpdesk.example/hooks"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "cannot start: HELPDESK_WEBHOOK_URL must be an https:// URL" in result.stderr
+
+
 def test_the_loop_polls_until_stopped(database_url: str) -> None:
     with Receiver() as receiver:
         process = subprocess.Popen(
@@ -124,7 +176,7 @@ def test_the_loop_polls_until_stopped(database_url: str) -> None:
     assert "stopping after the round in progress" in stderr and "stopped" in stderr
 
 
-def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(database_url: str) -> None:
+def test_delivered_events_are_purged_when_old_and_recent_undelivered_ones_kept(database_url: str) -> None:
     with store_at(EscalationStore, database_url) as store:
         for n in range(3):
             _open(store, conversation_id=f"web-purge-{n}")
@@ -148,3 +200,67 @@ def test_delivered_events_are_purged_when_old_and_undelivered_ones_never(databas
     assert old.id not in left and recent.id in left and left[recent.id] is not None
     assert [delivered for delivered in left.values() if delivered is None], "an undelivered event was purged"
     assert "purged 1 event(s)" in result.stderr
+
+
+def _written_days_ago(database_url: str, days: float, count: int, name: str) -> None:
+    clock = Clock(datetime.now(SHANGHAI) - timedelta(days=days))
+    with store_at(EscalationStore, database_url, clock=clock) as store:
+        for n in range(count):
+            _open(store, conversation_id=f"web-{name}-{n}")
+
+
+def _conversations_left(database_url: str) -> list[str]:
+    with store_at(Outbox, database_url) as outbox:
+        return sorted(json.loads(message.payload)["conversation_id"] for message in outbox.messages())
+
+
+def test_without_a_helpdesk_old_events_are_deleted_unsent(database_url: str) -> None:
+    _written_days_ago(database_url, 31, 20, "old")
+    _written_days_ago(database_url, 29, 1, "recent")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, "", WEBHOOK_KEEP_DELIVERED_DAYS="30"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _conversations_left(database_url) == ["web-recent-0"]
+    assert "purged 20 unsent event(s)" in result.stderr
+
+
+def test_with_a_helpdesk_undelivered_events_wait_however_old(database_url: str) -> None:
+    _written_days_ago(database_url, 90, 2, "old")
+    unreachable = f"http://127.0.0.1:{free_port()}/hooks"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.webhooks", "--once"],
+        cwd=ROOT,
+        env=_env(database_url, unreachable, WEBHOOK_KEEP_DELIVERED_DAYS="30"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _conversations_left(database_url) == ["web-old-0", "web-old-1"]
+    assert "unsent" not in result.stderr
+
+
+def test_without_a_helpdesk_the_outbox_stays_bounded(database_url: str) -> None:
+    """Ninety days of escalations, purged daily (the deliverer does it hourly): never more than the
+    retention's worth waits."""
+    settings = WebhookSettings(url="", keep_delivered_days=7)
+    outbox = Outbox(CaseDatabase(database_url))
+    clock = Clock(datetime(2026, 1, 1, 12, tzinfo=SHANGHAI))
+    most = 0
+    try:
+        with store_at(EscalationStore, database_url, clock=clock) as store:
+            for day in range(90):
+                for n in range(3):
+                    _open(store, conversation_id=f"web-{day}-{n}")
+                purge(outbox, settings, clock.now)
+                most = max(most, outbox.undelivered_count())
+                clock.advance(days=1)
+    finally:
+        outbox.database.close()
+    assert most == 3 * 8  # the last 7 days and today

@@ -92,6 +92,24 @@ async def test_an_answered_id_is_known_to_the_other_process(backend: str) -> Non
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_mark_is_seen_by_the_other_process_until_it_expires(backend: str) -> None:
+    async with two_processes(backend) as (a, b):
+        ma, mb = a.marks("ended"), b.marks("ended")
+        assert not await mb.marked("c1")
+        await ma.mark("c1", 0.5)
+        await ma.mark("c2", 60)
+        assert await mb.marked("c1") and await ma.marked("c1") and await mb.marked("c2")
+        assert not await mb.marked("c3") and not await b.marks("another name").marked("c1")
+        await asyncio.sleep(0.7)
+        assert not await mb.marked("c1") and not await ma.marked("c1")
+        assert await mb.marked("c2")
+        await mb.mark("c2", 0.1)  # shorter, later: cuts the first one short nowhere
+        await mb.mark("c1", 0.3)  # marked again after it expired
+        await asyncio.sleep(0.2)
+        assert await mb.marked("c2") and await ma.marked("c2") and await ma.marked("c1")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_published_message_reaches_the_channel_s_sockets_everywhere_in_order(backend: str) -> None:
     async with two_processes(backend) as (a, b):
         customer, elsewhere, publisher_side = Listener(), Listener(), Listener()

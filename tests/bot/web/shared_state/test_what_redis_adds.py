@@ -1,16 +1,21 @@
 """What Redis adds to the gateway's shared state: publishing here only, a stuck lock holder freed after
-the timeout, keys that expire, and connections dropped by Redis replaced or listened on again."""
+the timeout, keys that expire, connections dropped by Redis replaced or listened on again, and a
+conversation ended on one gateway ended on the other."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 import redis
 
+from bot.case_store import CaseDatabase
 from bot.web import shared_state
+from bot.web.chat import ChatService
 from bot.web.shared_state import RedisState, RetriedLock, create_shared_state
+from tests.bot.case_store.support import migrated_sqlite
 from tests.bot.web.shared_state.support import (
     REDIS_URL,
     Listener,
@@ -19,6 +24,7 @@ from tests.bot.web.shared_state.support import (
     two_processes,
     until,
 )
+from tests.bot.web.test_chat import Browser, Rasa, hello
 
 
 async def test_listening_and_publish_here_stay_in_their_process() -> None:
@@ -74,6 +80,8 @@ async def test_keys_expire() -> None:
         assert 0 < await state.client.pttl(f"{prefix}:rate:messages:k") <= 60_000
         await state.remembered("answered", 100).remember("conv", ["m1"])
         assert 0 < await state.client.ttl(f"{prefix}:ids:answered:conv") <= 24 * 3600
+        await state.marks("ended").mark("conv", 3600)
+        assert 3_590_000 < await state.client.pttl(f"{prefix}:mark:ended:conv") <= 3_600_000
     finally:
         await state.close()
 
@@ -147,3 +155,29 @@ async def test_the_hub_listens_again_after_redis_drops_it() -> None:
             await a.hub.publish("customer:c", {"n": m})
         await until(lambda: customer.got[-1]["n"] == n + 9)
         assert [got["n"] for got in customer.got] == list(range(first, n + 10))
+
+
+async def test_a_conversation_ended_on_one_gateway_is_ended_on_the_other(tmp_path: Path) -> None:
+    case_store_url = migrated_sqlite(tmp_path)
+    settings = settings_for(CASE_STORE_URL=case_store_url)
+    async with two_processes("redis") as (a, b):
+        database = CaseDatabase(case_store_url)
+        first, second = ChatService(settings, a, database), ChatService(settings, b, database)
+        try:
+            for chat in (first, second):
+                await chat.rasa.close()
+                chat.rasa = Rasa()
+            mine = Browser(hello(), {"type": "new_conversation"})
+            await first.serve(mine, "10.0.0.1")
+            old, new = (welcome["session"] for welcome in mine.of_type("welcome"))
+            leaked = Browser(hello(session=old))
+            await second.serve(leaked, "10.9.9.9")
+            assert leaked.of_type("welcome")[0]["session"] not in (old, new)
+            assert [frame["code"] for frame in leaked.of_type("notice")] == ["session_ended"]
+            back = Browser(hello(session=new))
+            await second.serve(back, "10.0.0.1")
+            assert back.of_type("welcome")[0]["session"] == new and back.of_type("notice") == []
+        finally:
+            await first.close()
+            await second.close()
+            database.close()

@@ -55,6 +55,10 @@ async def test_without_redis_the_chat_still_gets_answers(
             await answered.remember("conv", ["m1"])
             assert await answered.known("conv", "m1") and not await answered.known("conv", "m2")
 
+            ended = state.marks("ended")
+            await ended.mark("c", 60)
+            assert await ended.marked("c") and not await ended.marked("other")
+
             customer = Listener()
             state.hub.subscribe("customer:c", customer)
             await state.hub.publish("customer:c", {"n": 1})

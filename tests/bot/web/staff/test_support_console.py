@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -121,6 +122,16 @@ def test_signed_out_the_pages_send_to_the_sign_in_form_and_the_api_says_401(
     assert socket_first_frame(gateway, None, gateway.url) == {"refused": 401}
 
 
+def test_a_page_after_a_redirect_carries_no_stray_location(gateway: Gateway) -> None:
+    with gateway.client() as client:
+        assert client.get("/support").headers["location"] == "/support/login"  # a redirect first
+        refused = client.post("/support/logout", data={"csrf": "x"})
+        assert refused.status_code == 403 and "location" not in refused.headers
+        login = client.get("/support/login")
+        assert login.status_code == 200 and "location" not in login.headers
+        assert login.headers["cache-control"] == "no-store"
+
+
 def test_signing_in_sets_the_console_cookie_and_opens_the_console(gateway: Gateway) -> None:
     with gateway.client() as client:
         response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
@@ -210,6 +221,82 @@ def test_without_rasa_a_claim_is_refused_and_the_conversation_still_waits(
         f"/support/api/escalations/{waiting}/finish", headers=headers, json={"action": "x"}
     )
     assert bad_action.status_code == 400 and bad_action.json()["error"] == "bad_action"
+
+
+# Path segments that name no escalation: too long for the database, zero, signs, leading zeros,
+# other scripts' digits, NUL, control and format characters, unicode, an encoded path.
+ODD_IDS = (
+    "9" * 30,
+    str(2**31),
+    "0",
+    "-1",
+    "+1",
+    "01",
+    "1.0",
+    " 1",
+    "1e3",
+    "\u0661\u0662",  # Arabic-Indic digits, which int() takes
+    "\uff11",  # a full-width 1
+    "一",
+    "\x00",
+    "1\x00",
+    "\u202e1",
+    "💳",
+    "x" * 5000,
+    "%2e%2e%2fqueue",
+)
+ESCALATION_ROUTES = (
+    ("GET", ""),
+    ("POST", "/claim"),
+    ("POST", "/messages"),
+    ("POST", "/ticket"),
+    ("POST", "/finish"),
+)
+NOT_FOUND = {"error": "not_found", "message": "没有这个会话 · No such conversation"}
+
+
+def test_ids_that_cannot_be_an_escalation_are_answered_not_found(
+    agent: httpx.Client, waiting: int, case_store_url: str
+) -> None:
+    headers = {"X-CSRF-Token": csrf_of(agent)}
+    body = {"text": "hi", "note": "n", "action": "resolve"}
+    for odd in ODD_IDS:
+        segment = quote(odd, safe="%")
+        for method, tail in ESCALATION_ROUTES:
+            path = f"/support/api/escalations/{segment}{tail}"
+            answer = agent.request(method, path, headers=headers, json=body)
+            assert answer.status_code == 404, (path[:80], answer.status_code, answer.text[:200])
+            assert answer.json() == NOT_FOUND, path[:80]
+    # A path that climbs out of the route reaches another route or none, never an error.
+    for path in (
+        "/support/api/escalations/..",
+        "/support/api/escalations/../queue",
+        f"/support/api/escalations/{waiting}/../../queue",
+    ):
+        assert agent.get(path).status_code < 500, path
+    with store_at(EscalationStore, case_store_url) as store:
+        assert store.get(waiting).status == "waiting"
+
+
+def test_the_console_socket_ignores_an_id_that_cannot_be_an_escalation(
+    gateway: Gateway, agent: httpx.Client
+) -> None:
+    async def still_open_after(frames: list[object]) -> bool:
+        url = gateway.url.replace("http://", "ws://") + "/support/ws"
+        headers = {"Cookie": f"{SESSION_COOKIE}={agent.cookies[SESSION_COOKIE]}"}
+        async with websockets.connect(url, extra_headers=headers, origin=gateway.url, open_timeout=10) as ws:
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "queue"
+            for escalation in frames:
+                await ws.send(json.dumps({"type": "watch", "escalation": escalation}))
+            try:
+                await asyncio.wait_for(ws.recv(), 1.0)
+            except asyncio.TimeoutError:
+                return True
+            except websockets.exceptions.ConnectionClosed:
+                return False
+            return True  # a queue update: still open
+
+    assert asyncio.run(still_open_after([10**30, -1, 0, True, "1", None]))
 
 
 def test_signing_out_clears_the_cookie(gateway: Gateway) -> None:

@@ -3,6 +3,8 @@ and its limits, sessions (tampered, forged and expired cookies), and CSRF."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 import pytest
 
@@ -206,3 +208,29 @@ def test_the_sites_own_forms_pass_as_browsers_send_them(
     )
     assert refused.status_code == 403 and "set-cookie" not in refused.headers
     client.close()
+
+
+# --- odd path parameters -------------------------------------------------------------------------
+
+ODD_SEGMENTS = ("9" * 30, "x" * 5000, "\x00", "1\x00", "\u0661\u0662", "一", "💳", "\u202e1", "%2e%2e%2f")
+
+
+def test_odd_path_parameters_get_the_not_found_page(ours: httpx.Client, directory: MerchantDirectory) -> None:
+    token = current_code(directory, MID, PRINTED)
+    for odd in ODD_SEGMENTS:
+        segment = quote(odd, safe="%")
+        for method, path in (
+            ("GET", f"/merchant/terminals/{segment}/poster.png"),
+            ("GET", f"/merchant/terminals/{segment}/poster.svg"),
+            ("GET", f"/merchant/counter/{segment}"),
+            ("GET", f"/merchant/codes/{segment}"),
+            ("GET", f"/merchant/codes/{segment}.png"),
+            ("POST", f"/merchant/terminals/{segment}/code"),
+            ("POST", f"/merchant/codes/{segment}/revoke"),
+        ):
+            answer = ours.request(method, path, data={"csrf": csrf_of(ours)} if method == "POST" else None)
+            assert answer.status_code == 404, (path[:80], answer.status_code)
+            assert "没有找到" in answer.text and "location" not in answer.headers
+    for path in ("/merchant/terminals/../codes", f"/merchant/codes/{token}/../../terminals"):
+        assert ours.get(path).status_code < 500, path
+    assert current_code(directory, MID, PRINTED) == token
