@@ -2,8 +2,10 @@
 the one check that a request comes from someone signed in, with the session's CSRF token on
 anything that changes something.
 
-A session is a signed cookie (`SignedSessions`) that only the door's own pages are sent (its path
-is the door's home path). Failed sign-ins are limited per address (`SignInGuard`).
+A session is a signed cookie naming a session on record in the case store (`SignedSessions`), sent
+only to the door's own pages (its path is the door's home path); signing out ends the session on
+record, so a copy of the cookie opens nothing either. Failed sign-ins are limited per address
+(`SignInGuard`).
 """
 
 from __future__ import annotations
@@ -125,12 +127,9 @@ class StaffDoor(Generic[Who]):
     # whether a refusal page's one link says "Sign in" (the merchant pages) or "Back" (the console)
     refusals_say_sign_in: bool
 
-    def subject_of(self, request: Request) -> str | None:
-        """Whom the request's cookie names, if its signature holds (no look-up)."""
-        return self.sessions.subject_of(request.cookies.get(self.cookie_name))
-
     async def who(self, request: Request) -> Who | None:
-        subject = self.subject_of(request)
+        """Who is signed in on the request: a live session, of someone still known and not disabled."""
+        subject = await self.sessions.subject_of(request.cookies.get(self.cookie_name))
         return None if subject is None else await self.find(request, subject)
 
     def signed_in(self, refusals: Refusals) -> Callable[[Handler], Handler]:
@@ -162,7 +161,10 @@ class StaffDoor(Generic[Who]):
             csrf_of=lambda request: request.form.get("csrf"),
         )
 
-    def login_form(self, request: Request) -> HTTPResponse:
+    async def login_form(self, request: Request) -> HTTPResponse:
+        """The sign-in form; someone signed in goes on to the home page."""
+        if await self.who(request) is not None:
+            return redirect(self.home_path, status=303, headers=NO_STORE)
         page = self.login_page(signed_out=request.args.get("done") == "out")
         return html_response(page, headers=NO_STORE)
 
@@ -184,11 +186,13 @@ class StaffDoor(Generic[Who]):
                 page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=pair("wrong_password"))
                 return html_response(page, status=403, headers=NO_STORE)
         response = redirect(self.home_path, status=303, headers=NO_STORE)
-        self._set_cookie(response, request, self.sessions.issue(subject), self.sessions.max_age_seconds)
+        self._set_cookie(response, request, await self.sessions.open(subject), self.sessions.max_age_seconds)
         return response
 
     async def sign_out(self, request: Request, _staff: SignedIn[Who]) -> HTTPResponse:
-        """After the signed-in check: the cookie cleared, and the sign-in form that says so."""
+        """After the signed-in check: the session ended on record, the cookie cleared, and the
+        sign-in form that says so."""
+        await self.sessions.close(request.cookies.get(self.cookie_name))
         response = redirect(f"{self.login_path}?done=out", status=303, headers=NO_STORE)
         self._set_cookie(response, request, "", 0)
         return response

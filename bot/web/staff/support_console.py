@@ -17,12 +17,13 @@ from typing import Any
 from sanic import Blueprint, Sanic
 from sanic.exceptions import WebsocketClosed
 from sanic.request import Request
-from sanic.response import HTTPResponse, redirect, text
+from sanic.response import HTTPResponse, text
 from sanic.response import html as html_response
 from websockets.exceptions import ConnectionClosed
 
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import Agent
+from bot.case_store.staff_sessions import StaffSessions
 from bot.web.hub_channels import agents_channel
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
@@ -39,7 +40,7 @@ SOCKET_PATH = "/support/ws"
 
 
 def support_blueprint(settings: GatewaySettings, shared: SharedState, database: CaseDatabase) -> Blueprint:
-    door = agent_door(settings, shared)
+    door = agent_door(settings, shared, StaffSessions(database))
     bp = Blueprint("support_console")
 
     @bp.after_server_start
@@ -50,11 +51,6 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
     @bp.before_server_stop
     async def stop_support(app: Sanic, _loop: object) -> None:
         await app.ctx.support.close()
-
-    async def login_form(request: Request) -> HTTPResponse:
-        if await door.who(request) is not None:
-            return redirect(HOME_PATH, status=303, headers=NO_STORE)
-        return door.login_form(request)
 
     async def console(request: Request, staff: SignedIn[Agent]) -> HTTPResponse:
         page = console_page(staff.who.display_name, staff.who.login, staff.csrf)
@@ -67,7 +63,7 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
         return await refuse_foreign_socket(request, door)
 
     signed_in = door.signed_in(door.page_refusals())
-    bp.add_route(login_form, LOGIN_PATH, methods=["GET"], name="login_form")
+    bp.add_route(route(door.login_form), LOGIN_PATH, methods=["GET"], name="login_form")
     bp.add_route(route(door.sign_in), LOGIN_PATH, methods=["POST"], name="login")
     bp.add_route(signed_in(door.sign_out), "/support/logout", methods=["POST"], name="logout")
     bp.add_route(signed_in(console), HOME_PATH, methods=["GET"], name="console")
@@ -77,7 +73,7 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
     return bp
 
 
-def agent_door(settings: GatewaySettings, shared: SharedState) -> StaffDoor[Agent]:
+def agent_door(settings: GatewaySettings, shared: SharedState, records: StaffSessions) -> StaffDoor[Agent]:
     async def agent_login_of(request: Request, login: str, password: str) -> str | None:
         agent = await asyncio.to_thread(service(request).agents.sign_in, login, password)
         return agent.login if agent else None
@@ -90,7 +86,7 @@ def agent_door(settings: GatewaySettings, shared: SharedState) -> StaffDoor[Agen
         login_path=LOGIN_PATH,
         home_path=HOME_PATH,
         cookie_name=SESSION_COOKIE,
-        sessions=SignedSessions(settings.secret, settings.agent_session_hours, purpose="agent"),
+        sessions=SignedSessions(settings.secret, settings.agent_session_hours, kind="agent", records=records),
         guard=SignInGuard(shared, "agent", settings.agent_login_failures, window_seconds),
         check_password=agent_login_of,
         find=agent_named,

@@ -1,24 +1,32 @@
 """The staff door on its own: sign-in and its limit, sign-out, and the one signed-in check, with
-requests made here (only what the door reads of a Sanic request) and the in-process shared state.
+requests made here (only what the door reads of a Sanic request), the in-process shared state and
+the sessions on record in a SQLite case store.
 The merchant pages' and the console's tests drive the same door through a real gateway."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sanic.response import HTTPResponse, text
 
+from bot.case_store import CaseDatabase
+from bot.case_store.staff_sessions import StaffSessions
 from bot.web.shared_state import in_process_state
 from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, same_origin
 from bot.web.staff.html import message_page
 from bot.web.staff.signed_sessions import SignedSessions
+from tests.bot.case_store.support import migrated_sqlite
 
 COOKIE = "test_session"
 PASSWORD = "the right password"
 FAILURES = 2
-STAFF = {"m1": "Merchant One"}
+STAFF = {"m1": "Merchant One", "m2": "Merchant Two"}
 
 
 def request(
@@ -55,14 +63,21 @@ async def find(_request: Any, subject: str) -> str | None:
     return STAFF.get(subject)
 
 
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffSessions]:
+    """The sessions on record, in a SQLite case store of the module's own."""
+    with CaseDatabase(migrated_sqlite(tmp_path_factory.mktemp("door"))) as database:
+        yield StaffSessions(database)
+
+
 @pytest.fixture
-def door() -> StaffDoor[str]:
+def door(records: StaffSessions) -> StaffDoor[str]:
     shared = in_process_state()
     return StaffDoor(
         login_path="/staff/login",
         home_path="/staff",
         cookie_name=COOKIE,
-        sessions=SignedSessions("door-test-secret", 8, purpose="test"),
+        sessions=SignedSessions("door-test-secret", 8, kind="merchant", records=records),
         guard=SignInGuard(shared, "test", FAILURES, 600),
         check_password=check_password,
         find=find,
@@ -89,7 +104,7 @@ async def test_the_right_password_sets_a_session_cookie_for_the_doors_pages(door
     for part in ("path=/staff", "max-age=28800", "httponly", "samesite=strict"):
         assert part in cookie
     assert "secure" not in cookie  # plain http
-    assert door.sessions.subject_of(response.cookies[COOKIE].value) == "m1"
+    assert await door.sessions.subject_of(response.cookies[COOKIE].value) == "m1"
 
 
 async def test_a_wrong_password_shows_the_form_again_until_the_limit(door: StaffDoor[str]) -> None:
@@ -152,8 +167,8 @@ async def test_the_signed_in_check_turns_away_everyone_else(door: StaffDoor[str]
     assert COOKIE not in nobody.cookies
     stale = await guarded(request(cookie="not a session"))
     assert stale.status == 303 and "max-age=0" in set_cookie(stale).lower()
-    unknown = door.sessions.issue("someone gone")
-    assert (await guarded(request(cookie=unknown))).status == 303
+    gone = await door.sessions.open("someone gone")
+    assert (await guarded(request(cookie=gone))).status == 303
     posted = await guarded(request("POST", form={"csrf": "x"}))
     assert posted.status == 403 and "请先登录" in posted.body.decode()
 
@@ -169,11 +184,25 @@ async def test_the_signed_in_check_turns_away_everyone_else(door: StaffDoor[str]
     assert (await guarded(right_token_wrong_site)).status == 403
 
 
-async def test_signing_out_clears_the_cookie(door: StaffDoor[str]) -> None:
+async def test_signing_out_clears_the_cookie_and_ends_the_session_for_good(door: StaffDoor[str]) -> None:
     cookie = await signed_in_cookie(door)
+    other_session = await signed_in_cookie(door)
     response = await door.sign_out(request("POST", cookie=cookie), SignedIn("Merchant One", "csrf"))
     assert response.status == 303 and response.headers["location"] == "/staff/login?done=out"
     assert "max-age=0" in set_cookie(response).lower() and "path=/staff" in set_cookie(response).lower()
+    # The cookie, kept or copied, opens nothing any more; the same person's other session still does.
+    assert await door.who(request(cookie=cookie)) is None
+    assert await door.who(request(cookie=other_session)) == "Merchant One"
+
+
+async def test_a_cookie_names_its_own_session_only(door: StaffDoor[str], records: StaffSessions) -> None:
+    """The signature binds the subject to the session: a session of one person, re-signed with
+    another's name (as someone holding the secret could), opens nothing."""
+    session_id = await asyncio.to_thread(records.open, "merchant", "m2", timedelta(hours=1))
+    serializer = URLSafeTimedSerializer("door-test-secret", salt="merchant-session")
+    assert await door.who(request(cookie=serializer.dumps({"m": "m1", "n": session_id}))) is None
+    assert await door.who(request(cookie=serializer.dumps({"m": "m1", "n": "made-up"}))) is None
+    assert await door.who(request(cookie=serializer.dumps({"m": "m1"}))) is None
 
 
 def test_a_refusal_page_names_its_way_on() -> None:

@@ -220,3 +220,18 @@ def test_signing_out_clears_the_cookie(gateway: Gateway) -> None:
     assert client.get("/support").status_code == 303
     assert "已退出" in client.get("/support/login?done=out").text
     client.close()
+
+
+def test_a_cookie_kept_after_signing_out_opens_nothing(gateway: Gateway, waiting: int) -> None:
+    client = sign_in(gateway)
+    kept, csrf = client.cookies[SESSION_COOKIE], csrf_of(client)
+    assert client.post("/support/logout", data={"csrf": csrf}).status_code == 303
+    client.close()
+    with gateway.client() as replay:
+        replay.cookies.set(SESSION_COOKIE, kept, domain="127.0.0.1", path="/support")
+        assert replay.get("/support").status_code == 303
+        assert replay.get("/support/api/queue").status_code == 401
+        claim = replay.post(f"/support/api/escalations/{waiting}/claim", headers={"X-CSRF-Token": csrf})
+        assert claim.status_code == 401
+        assert replay.get("/support/login").status_code == 200  # the form, not the console
+    assert socket_first_frame(gateway, kept, gateway.url) == {"refused": 401}
