@@ -29,7 +29,7 @@ class GatewaySettings:
     merchant_login_failures: int
     merchant_login_window_minutes: float
     # Support console: how long an agent's sign-in lasts, failed sign-ins allowed per address, and
-    # how often the queue is read again for the consoles.
+    # how often the queue is read again for the consoles (and an open console checks its session).
     agent_session_hours: float
     agent_login_failures: int
     agent_login_window_minutes: float

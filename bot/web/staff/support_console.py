@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Sanic
@@ -37,6 +38,7 @@ from bot.web.staff.texts import pair
 
 SESSION_COOKIE = "agent_session"
 SOCKET_PATH = "/support/ws"
+SIGNED_OUT = 4401  # the console socket's close code once its session has ended
 
 
 def support_blueprint(settings: GatewaySettings, shared: SharedState, database: CaseDatabase) -> Blueprint:
@@ -57,7 +59,11 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
         return html_response(page, headers=NO_STORE)
 
     async def socket(request: Request, ws: Any) -> None:
-        await serve_console_socket(request, ws, await door.who(request))
+        async def still_signed_in() -> bool:
+            return await door.who(request) is not None
+
+        agent = await door.who(request)
+        await serve_console_socket(request, ws, agent, still_signed_in, settings.support_poll_seconds)
 
     async def guard_socket(request: Request) -> HTTPResponse | None:
         return await refuse_foreign_socket(request, door)
@@ -109,8 +115,18 @@ async def refuse_foreign_socket(request: Request, door: StaffDoor[Agent]) -> HTT
     return None
 
 
-async def serve_console_socket(request: Request, ws: Any, agent: Agent | None) -> None:
-    """The queue, then the customers' messages of each conversation the agent asks to watch and holds."""
+async def serve_console_socket(
+    request: Request,
+    ws: Any,
+    agent: Agent | None,
+    still_signed_in: Callable[[], Awaitable[bool]],
+    recheck_seconds: float,
+) -> None:
+    """The queue, then the customers' messages of each conversation the agent asks to watch and holds.
+
+    The session is checked again on every message from the console and after every
+    `recheck_seconds` without one: once it has ended (signed out, the agent disabled or given a new
+    password), the socket closes with SIGNED_OUT and the console goes to the sign-in page."""
     if agent is None:  # the middleware refused already; belt and braces
         await ws.close(1008, "sign in first")
         return
@@ -120,7 +136,11 @@ async def serve_console_socket(request: Request, ws: Any, agent: Agent | None) -
     try:
         await ws.send(json.dumps(await support.queue(), ensure_ascii=False))
         while True:
-            channel = await watch_request(support, agent, await ws.recv())
+            frame = await ws.recv(timeout=recheck_seconds)  # None: no message in that time
+            if not await still_signed_in():
+                await ws.close(SIGNED_OUT, "signed out")
+                return
+            channel = None if frame is None else await watch_request(support, agent, frame)
             if channel is not None:
                 support.hub.subscribe(channel, ws)
                 watched.add(channel)

@@ -1,14 +1,16 @@
 """The support console of a real gateway process with no rasa server behind it, over loopback: the
-door (sign-in, its limit, sign-out), who may use the pages, the JSON API and the socket, and what
-the API says when Rasa cannot be reached. tests/e2e/test_support_console.py drives the whole
+door (sign-in, its limit, sign-out), who may use the pages, the JSON API and the socket, what the
+API says when Rasa cannot be reached, and sessions ended by signing out or by the operators'
+commands (the socket too). tests/e2e/test_support_console.py drives the whole
 hand-over with a real rasa server."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +21,15 @@ import websockets
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.web.staff.support_console import SESSION_COOKIE
+from bot.handoff.__main__ import main as handoff
+from bot.web.staff.support_console import SESSION_COOKIE, SIGNED_OUT
 from tests.bot.case_store.support import migrated_sqlite, store_at
 from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
-PASSWORD = "a long agent password"
+PASSWORD, NEW_PASSWORD = "a long agent password", "a new long agent password"
 LOGIN_FAILURES = 3
+RECHECK_WAIT_SECONDS = 8  # the gateway checks an open console's session every 2 s (the default)
 CSRF = re.compile(r'data-csrf="([^"]+)"')
 
 
@@ -68,9 +72,9 @@ def gateway(workdir: Path, case_store_url: str, waiting: int) -> Iterator[Gatewa
     stop_gateway(started)
 
 
-def sign_in(gateway: Gateway) -> httpx.Client:
+def sign_in(gateway: Gateway, login: str = "li.na", password: str = PASSWORD) -> httpx.Client:
     client = gateway.client()
-    response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
+    response = client.post("/support/login", data={"login": login, "password": password})
     assert response.status_code == 303 and response.headers["location"] == "/support"
     return client
 
@@ -235,3 +239,72 @@ def test_a_cookie_kept_after_signing_out_opens_nothing(gateway: Gateway, waiting
         assert claim.status_code == 401
         assert replay.get("/support/login").status_code == 200  # the form, not the console
     assert socket_first_frame(gateway, kept, gateway.url) == {"refused": 401}
+
+
+def add_agent(case_store_url: str, login: str) -> None:
+    with store_at(AgentDirectory, case_store_url) as agents:
+        agents.add_agent(login, login, PASSWORD)
+
+
+def close_code_after(gateway: Gateway, client: httpx.Client, ending: Callable[[], object]) -> int | None:
+    """Open the console socket with the client's session, end the session with `ending`, and say
+    with which code the gateway closed the socket (None: still open after RECHECK_WAIT_SECONDS)."""
+
+    async def watch() -> int | None:
+        url = gateway.url.replace("http://", "ws://") + "/support/ws"
+        headers = {"Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"}
+        async with websockets.connect(url, extra_headers=headers, origin=gateway.url, open_timeout=10) as ws:
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "queue"
+            await asyncio.to_thread(ending)
+            deadline = asyncio.get_running_loop().time() + RECHECK_WAIT_SECONDS
+            try:
+                while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                    await asyncio.wait_for(ws.recv(), left)  # queue pushes meanwhile
+            except websockets.exceptions.ConnectionClosed as closed:
+                return closed.code
+            except asyncio.TimeoutError:
+                return None
+        return None
+
+    return asyncio.run(watch())
+
+
+def test_an_open_console_closes_soon_after_its_agent_signs_out(gateway: Gateway) -> None:
+    client = sign_in(gateway)
+    csrf = csrf_of(client)
+    code = close_code_after(gateway, client, lambda: client.post("/support/logout", data={"csrf": csrf}))
+    assert code == SIGNED_OUT
+    client.close()
+
+
+def test_disabling_an_agent_closes_their_console_and_ends_their_sessions(
+    gateway: Gateway, case_store_url: str
+) -> None:
+    add_agent(case_store_url, "zhao.lei")
+    client = sign_in(gateway, "zhao.lei")
+    code = close_code_after(
+        gateway, client, lambda: handoff(["--url", case_store_url, "disable-agent", "zhao.lei"])
+    )
+    assert code == SIGNED_OUT
+    assert client.get("/support").status_code == 303
+    assert client.get("/support/api/queue").status_code == 401
+    refused = gateway.client().post("/support/login", data={"login": "zhao.lei", "password": PASSWORD})
+    assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    assert handoff(["--url", case_store_url, "enable-agent", "zhao.lei"]) == 0
+    sign_in(gateway, "zhao.lei").close()
+    client.close()
+
+
+def test_a_new_password_closes_the_agents_console_and_ends_their_sessions(
+    gateway: Gateway, case_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_agent(case_store_url, "sun.li")
+    client, other_device = sign_in(gateway, "sun.li"), sign_in(gateway, "sun.li")
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    reset = ["--url", case_store_url, "reset-agent-password", "sun.li", "--password-stdin"]
+    assert close_code_after(gateway, client, lambda: handoff(reset)) == SIGNED_OUT
+    assert client.get("/support/api/queue").status_code == 401
+    assert other_device.get("/support/api/queue").status_code == 401
+    sign_in(gateway, "sun.li", NEW_PASSWORD).close()
+    client.close()
+    other_device.close()
