@@ -56,7 +56,7 @@ def login_page(*, login: str = "", problem: tuple[str, str] | None = None, signe
 
 
 async def check_password(_request: Any, login: str, password: str) -> str | None:
-    return "m1" if (login, password) == ("staff", PASSWORD) else None
+    return {"staff": "m1", "other": "m2"}.get(login) if password == PASSWORD else None
 
 
 async def find(_request: Any, subject: str) -> str | None:
@@ -108,18 +108,45 @@ async def test_the_right_password_sets_a_session_cookie_for_the_doors_pages(door
 
 
 async def test_a_wrong_password_shows_the_form_again_until_the_limit(door: StaffDoor[str]) -> None:
-    for _ in range(FAILURES):
-        wrong = await door.sign_in(request("POST", form={"login": "staff", "password": "guess"}))
+    for login in ("staff", "nobody")[:FAILURES]:
+        wrong = await door.sign_in(request("POST", form={"login": login, "password": "guess"}))
         assert wrong.status == 403 and COOKIE not in wrong.cookies
         assert (
-            "login=staff" in wrong.body.decode()
+            f"login={login}" in wrong.body.decode()
             and "The sign-in name or password is wrong." in wrong.body.decode()
         )
     limited = await door.sign_in(request("POST", form={"login": "staff", "password": PASSWORD}))
     assert limited.status == 429 and limited.headers["retry-after"] == "600"
     assert "please try again in 10 minutes" in limited.body.decode()
+    # Another address is not held up: the name failed once only.
     other_address = request("POST", form={"login": "staff", "password": PASSWORD}, address="10.0.0.2")
     assert (await door.sign_in(other_address)).status == 303
+
+
+async def test_a_name_that_failed_too_often_is_locked_whatever_the_address(door: StaffDoor[str]) -> None:
+    """As when every guess comes with a new forged X-Forwarded-For, or from another machine."""
+    for n in range(FAILURES):
+        wrong = request("POST", form={"login": "staff", "password": "guess"}, address=f"10.0.2.{n}")
+        assert (await door.sign_in(wrong)).status == 403
+    right = request("POST", form={"login": "staff", "password": PASSWORD}, address="10.0.3.1")
+    locked = await door.sign_in(right)
+    assert locked.status == 429 and COOKIE not in locked.cookies and locked.headers["retry-after"] == "600"
+    page = locked.body.decode()
+    assert "这个登录名最近登录失败次数过多" in page and "请 10 分钟后再试" in page
+    assert "Too many failed sign-ins with this name lately" in page and "try again in 10 minutes" in page
+    assert "login=staff" in page
+    # Another name from the same addresses is not held up.
+    other = request("POST", form={"login": "other", "password": PASSWORD}, address="10.0.2.0")
+    assert (await door.sign_in(other)).status == 303
+
+
+async def test_a_name_that_no_account_has_is_counted_too(door: StaffDoor[str]) -> None:
+    """So that a lock says nothing about which accounts exist."""
+    for n in range(FAILURES):
+        guess = request("POST", form={"login": "nobody", "password": "guess"}, address=f"10.0.4.{n}")
+        assert (await door.sign_in(guess)).status == 403
+    again = request("POST", form={"login": "nobody", "password": "guess"}, address="10.0.5.1")
+    assert (await door.sign_in(again)).status == 429
 
 
 async def test_an_empty_or_overlong_login_or_password_fails(door: StaffDoor[str]) -> None:

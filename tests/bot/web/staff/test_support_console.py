@@ -66,7 +66,11 @@ def waiting(case_store_url: str) -> int:
 @pytest.fixture(scope="module")
 def gateway(workdir: Path, case_store_url: str, waiting: int) -> Iterator[Gateway]:
     started = start_gateway(
-        workdir, case_store_url, "gateway", GATEWAY_AGENT_LOGIN_FAILURES=str(LOGIN_FAILURES)
+        workdir,
+        case_store_url,
+        "gateway",
+        GATEWAY_AGENT_LOGIN_FAILURES=str(LOGIN_FAILURES),
+        SANIC_PROXIES_COUNT="1",  # as behind the production load balancer
     )
     yield started
     stop_gateway(started)
@@ -142,13 +146,44 @@ def test_signing_in_sets_the_console_cookie_and_opens_the_console(gateway: Gatew
 
 def test_a_wrong_password_fails_and_repeated_failures_are_limited(gateway: Gateway) -> None:
     with gateway.client("127.0.0.4") as guesser:
-        for _ in range(LOGIN_FAILURES):
-            wrong = guesser.post("/support/login", data={"login": "li.na", "password": "not it"})
+        for login in ("li.na", "li.na.2", "li.na.3")[:LOGIN_FAILURES]:
+            wrong = guesser.post("/support/login", data={"login": login, "password": "not it"})
             assert wrong.status_code == 403 and "set-cookie" not in wrong.headers
-            assert "登录名或密码不对" in wrong.text and 'value="li.na"' in wrong.text
+            assert "登录名或密码不对" in wrong.text and f'value="{login}"' in wrong.text
         limited = guesser.post("/support/login", data={"login": "li.na", "password": PASSWORD})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) == 15 * 60
         assert "Too many failed sign-ins: please try again in 15 minutes." in limited.text
+
+
+def test_a_name_guessed_at_from_forged_addresses_is_locked(gateway: Gateway, case_store_url: str) -> None:
+    """Behind one proxy (SANIC_PROXIES_COUNT=1) the address is the X-Forwarded-For entry the proxy
+    added; a guesser who forges a new one each time resets the per-address count, not the name's."""
+    add_agent(case_store_url, "zhou.min")
+    with gateway.client() as guesser:
+        for n in range(LOGIN_FAILURES):
+            forged = {"X-Forwarded-For": f"203.0.113.{n}"}
+            wrong = guesser.post(
+                "/support/login", data={"login": "zhou.min", "password": "guess"}, headers=forged
+            )
+            assert wrong.status_code == 403
+        right = guesser.post(
+            "/support/login",
+            data={"login": "zhou.min", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.200"},
+        )
+        assert right.status_code == 429 and "set-cookie" not in right.headers
+        assert int(right.headers["retry-after"]) == 15 * 60
+        assert "这个登录名最近登录失败次数过多" in right.text and "请 15 分钟后再试" in right.text
+        assert "Too many failed sign-ins with this name lately" in right.text
+    # Another agent is not held up, from the same forged addresses either.
+    other = gateway.client()
+    signed_in = other.post(
+        "/support/login",
+        data={"login": "li.na", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.0"},
+    )
+    assert signed_in.status_code == 303
+    other.close()
 
 
 def test_a_sign_in_posted_from_another_site_is_refused(gateway: Gateway) -> None:

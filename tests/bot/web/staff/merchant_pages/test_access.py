@@ -102,8 +102,8 @@ def test_a_wrong_password_fails_politely(gateway: Gateway) -> None:
 
 def test_repeated_failures_from_one_address_are_limited(gateway: Gateway) -> None:
     guesser = gateway.client("127.0.0.2")
-    for _ in range(LOGIN_FAILURES):
-        response = guesser.post("/merchant/login", data={"login": "familymart", "password": "guess guess"})
+    for n in range(LOGIN_FAILURES):  # one name after another: the address's count, not a name's
+        response = guesser.post("/merchant/login", data={"login": f"shop-{n}", "password": "guess guess"})
         assert response.status_code == 403
     limited = guesser.post("/merchant/login", data={"login": "familymart", "password": "guess again"})
     assert limited.status_code == 429
@@ -114,6 +114,31 @@ def test_repeated_failures_from_one_address_are_limited(gateway: Gateway) -> Non
     assert right.status_code == 429 and "set-cookie" not in right.headers
     # Another address is not held up.
     sign_in(gateway).close()
+
+
+def test_a_name_that_failed_too_often_is_locked_from_every_address(
+    gateway: Gateway, directory: MerchantDirectory
+) -> None:
+    directory.add_merchant("898290077770001", "便利蜂", "bianlifeng", PASSWORD)
+    for n in range(LOGIN_FAILURES):
+        with gateway.client(f"127.0.1.{n + 1}") as guesser:
+            wrong = guesser.post("/merchant/login", data={"login": "bianlifeng", "password": "guess guess"})
+            assert wrong.status_code == 403
+    with gateway.client("127.0.1.100") as owner:
+        locked = owner.post("/merchant/login", data={"login": "bianlifeng", "password": PASSWORD})
+        assert locked.status_code == 429 and "set-cookie" not in locked.headers
+        assert int(locked.headers["retry-after"]) == 15 * 60
+        assert (
+            "这个登录名最近登录失败次数过多" in locked.text
+            and "如果不是您本人在尝试，请联系管理员" in locked.text
+        )
+        assert "Too many failed sign-ins with this name lately" in locked.text
+        assert 'value="bianlifeng"' in locked.text
+        # Another merchant signs in from that address as ever.
+        assert (
+            owner.post("/merchant/login", data={"login": "familymart", "password": PASSWORD}).status_code
+            == 303
+        )
 
 
 def test_tampered_forged_and_expired_cookies_count_as_none(gateway: Gateway, case_store_url: str) -> None:
