@@ -65,10 +65,6 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip
 
 
-def secure(request: Request) -> bool:
-    return request.scheme == "https"
-
-
 def same_origin(request: Request) -> bool:
     """False for a form that another site's page posted.
 
@@ -143,6 +139,8 @@ class StaffDoor(Generic[Who]):
     form_expired: tuple[str, str]
     # whether a refusal page's one link says "Sign in" (the merchant pages) or "Back" (the console)
     refusals_say_sign_in: bool
+    # whether the cookie is `Secure` whatever the request's scheme (the production profile)
+    secure_cookies: bool
 
     async def who(self, request: Request) -> Who | None:
         """Who is signed in on the request: a live session, of someone still known and not disabled."""
@@ -235,11 +233,12 @@ class StaffDoor(Generic[Who]):
         return message_page(403, text, link=self.login_path, sign_in=self.refusals_say_sign_in)
 
     def _set_cookie(self, response: HTTPResponse, request: Request, value: str, max_age_seconds: int) -> None:
-        """The session cookie: only for the door's own pages, never for scripts or other sites."""
+        """The session cookie: only for the door's own pages, never for scripts or other sites, and
+        over https only in production or once the request came that way."""
         response.cookies[self.cookie_name] = value
         cookie = response.cookies[self.cookie_name]
         cookie["path"] = self.home_path
         cookie["max-age"] = max_age_seconds
         cookie["httponly"] = True
         cookie["samesite"] = "Strict"
-        cookie["secure"] = secure(request)
+        cookie["secure"] = self.secure_cookies or request.scheme == "https"

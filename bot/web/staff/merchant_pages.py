@@ -76,6 +76,7 @@ class MerchantPages:
             login_page=login_page,
             form_expired=pair("merchant_form_expired"),
             refusals_say_sign_in=True,
+            secure_cookies=settings.staff_cookies_secure,
         )
 
     def blueprint(self) -> Blueprint:

@@ -99,6 +99,7 @@ def agent_door(settings: GatewaySettings, shared: SharedState, records: StaffSes
         login_page=login_page,
         form_expired=pair("support_form_expired"),
         refusals_say_sign_in=False,
+        secure_cookies=settings.staff_cookies_secure,
     )
 
 

@@ -72,6 +72,10 @@ def records(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffSessions]
 
 @pytest.fixture
 def door(records: StaffSessions) -> StaffDoor[str]:
+    return make_door(records, secure_cookies=False)
+
+
+def make_door(records: StaffSessions, *, secure_cookies: bool) -> StaffDoor[str]:
     shared = in_process_state()
     return StaffDoor(
         login_path="/staff/login",
@@ -84,6 +88,7 @@ def door(records: StaffSessions) -> StaffDoor[str]:
         login_page=login_page,
         form_expired=("表单已失效。", "This form has expired."),
         refusals_say_sign_in=True,
+        secure_cookies=secure_cookies,
     )
 
 
@@ -105,6 +110,24 @@ async def test_the_right_password_sets_a_session_cookie_for_the_doors_pages(door
         assert part in cookie
     assert "secure" not in cookie  # plain http
     assert await door.sessions.subject_of(response.cookies[COOKIE].value) == "m1"
+
+
+async def test_in_production_the_cookie_is_secure_even_on_plain_http(records: StaffSessions) -> None:
+    """TLS ends at the load balancer: the gateway sees plain http, the browser used https."""
+    production = make_door(records, secure_cookies=True)
+    signed_in = await production.sign_in(request("POST", form={"login": "staff", "password": PASSWORD}))
+    cookie = set_cookie(signed_in).lower()
+    for part in ("secure", "httponly", "samesite=strict", "path=/staff"):
+        assert part in cookie, cookie
+    value = signed_in.cookies[COOKIE].value
+    signed_out = await production.sign_out(request("POST", cookie=value), SignedIn("Merchant One", "csrf"))
+    assert "secure" in set_cookie(signed_out).lower() and "max-age=0" in set_cookie(signed_out).lower()
+
+
+async def test_a_request_over_https_gets_a_secure_cookie_anyway(door: StaffDoor[str]) -> None:
+    over_https = request("POST", form={"login": "staff", "password": PASSWORD})
+    over_https.scheme = "https"
+    assert "secure" in set_cookie(await door.sign_in(over_https)).lower()
 
 
 async def test_a_wrong_password_shows_the_form_again_until_the_limit(door: StaffDoor[str]) -> None:
