@@ -104,9 +104,9 @@ class SignInGuard:
 
     @asynccontextmanager
     async def turn(self, address: str, login: str) -> AsyncIterator[HeldBack | None]:
-        """Wait for this address's turn, then this name's (always in that order, so two sign-ins
-        never wait for each other); yields which count holds the sign-in back, or None: it may try
-        a password now."""
+        """Wait for this address's turn, then this name's (always in that order, so that two
+        sign-ins never each hold what the other waits for); yields which count holds the sign-in
+        back, or None: it may try a password now."""
         async with self._turns.hold(address), self._account_turns.hold(login):
             if await self.failures.exhausted(address):
                 yield "address"

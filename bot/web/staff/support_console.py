@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from sanic.response import HTTPResponse, text
 from sanic.response import html as html_response
 from websockets.exceptions import ConnectionClosed
 
-from bot.case_store import CaseDatabase
+from bot.case_store import CaseDatabase, CaseStoreUnavailable
 from bot.case_store.agents import Agent
 from bot.case_store.staff_sessions import StaffSessions
 from bot.web.hub_channels import agents_channel
@@ -35,6 +36,8 @@ from bot.web.staff.support_api import add_api_routes, service
 from bot.web.staff.support_html import HOME_PATH, LOGIN_PATH, console_page, login_page
 from bot.web.staff.support_service import QUEUE_CHANNEL, SupportService
 from bot.web.staff.texts import pair
+
+logger = logging.getLogger(__name__)
 
 SESSION_COOKIE = "agent_session"
 SOCKET_PATH = "/support/ws"
@@ -138,7 +141,7 @@ async def serve_console_socket(
         await ws.send(json.dumps(await support.queue(), ensure_ascii=False))
         while True:
             frame = await ws.recv(timeout=recheck_seconds)  # None: no message in that time
-            if not await still_signed_in():
+            if not await _session_live(still_signed_in):
                 await ws.close(SIGNED_OUT, "signed out")
                 return
             channel = None if frame is None else await watch_request(support, agent, frame)
@@ -151,6 +154,16 @@ async def serve_console_socket(
         support.hub.unsubscribe(QUEUE_CHANNEL, ws)
         for channel in watched:
             support.hub.unsubscribe(channel, ws)
+
+
+async def _session_live(still_signed_in: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether the console's session is live; while the case store cannot tell, it is taken to be
+    (checked again shortly, and every API call needs the case store meanwhile anyway)."""
+    try:
+        return await still_signed_in()
+    except CaseStoreUnavailable as error:
+        logger.warning("console session not checked: %s", error)
+        return True
 
 
 async def watch_request(support: SupportService, agent: Agent, frame: object) -> str | None:
