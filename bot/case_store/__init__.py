@@ -1,7 +1,12 @@
 """Case store: tickets (refund, dispute, escalation, pending lookup) with their history, and the
 merchants, terminals and QR codes of the merchant side, in SQL."""
 
-from bot.case_store import agents, escalation_models, qr_models  # noqa: F401  (their tables belong to the one schema)
+from bot.case_store import (  # noqa: F401  (their tables belong to the one schema)
+    agents,
+    escalation_models,
+    qr_models,
+    staff_sessions,
+)
 from bot.case_store.db import CaseDatabase
 from bot.case_store.errors import (
     CaseStoreError,

@@ -1,7 +1,8 @@
 """Support agents: the people who take escalated conversations over in the support console.
 
-Operators create the accounts (`python -m bot.handoff add-agent`); passwords are kept as argon2id
-hashes only.
+Operators create, disable, enable the accounts and reset their passwords (`python -m bot.handoff`);
+passwords are kept as argon2id hashes only. Disabling an account or giving it a new password ends
+its sessions in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import Column, String
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot.case_store.db import CaseDatabase, translate_errors, utc_now
 from bot.case_store.errors import CaseStoreError
 from bot.case_store.models import Base, UTCDateTime
 from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
+from bot.case_store.staff_sessions import revoke_sessions
 
 MAX_LOGIN_CHARS = 64  # also the length of EscalationRow.agent, which holds the login
 MAX_DISPLAY_NAME_CHARS = 100
@@ -31,6 +34,7 @@ class AgentRow(Base):
     display_name = Column(String(MAX_DISPLAY_NAME_CHARS), nullable=False)
     password_hash = Column(String(255), nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+    disabled_at = Column(UTCDateTime, nullable=True)  # set: the agent can no longer sign in
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,7 @@ class AgentDirectory:
             raise AgentError(f"a login has 1 to {MAX_LOGIN_CHARS} characters and no spaces")
         if not 0 < len(display_name) <= MAX_DISPLAY_NAME_CHARS:
             raise AgentError(f"a display name has 1 to {MAX_DISPLAY_NAME_CHARS} characters")
-        if len(password) < MIN_PASSWORD_CHARS:
-            raise AgentError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+        _check_password(password)
         row = AgentRow(
             login=login,
             display_name=display_name,
@@ -74,14 +77,51 @@ class AgentDirectory:
         return Agent(login, display_name)
 
     def sign_in(self, login: str, password: str) -> Agent | None:
-        """The agent whose login and password these are, or None."""
+        """The agent whose login and password these are, or None (also for a disabled account)."""
         with self._sessions() as session:
             row = session.get(AgentRow, login)
             if not password_matches(row.password_hash if row else None, password):
                 return None
-            return Agent(row.login, row.display_name)
+            return None if row.disabled_at is not None else Agent(row.login, row.display_name)
 
     def agent(self, login: str) -> Agent | None:
+        """The agent, or None when there is none or the account is disabled."""
         with self._sessions() as session:
             row = session.get(AgentRow, login)
-            return None if row is None else Agent(row.login, row.display_name)
+            if row is None or row.disabled_at is not None:
+                return None
+            return Agent(row.login, row.display_name)
+
+    def disable(self, login: str) -> int:
+        """The agent can no longer sign in, and their sessions end; returns how many were live."""
+        with self._sessions.begin() as session:
+            row = self._row(session, login)
+            now = self._clock()
+            if row.disabled_at is None:
+                row.disabled_at = now
+            return revoke_sessions(session, "agent", login, now)
+
+    def enable(self, login: str) -> None:
+        """A disabled agent may sign in again (with the password they had)."""
+        with self._sessions.begin() as session:
+            self._row(session, login).disabled_at = None
+
+    def reset_password(self, login: str, password: str) -> int:
+        """A new password; every session of the agent ends. Returns how many were live."""
+        _check_password(password)
+        password_hash = hash_password(password)
+        with self._sessions.begin() as session:
+            self._row(session, login).password_hash = password_hash
+            return revoke_sessions(session, "agent", login, self._clock())
+
+    @staticmethod
+    def _row(session: Session, login: str) -> AgentRow:
+        row = session.get(AgentRow, login)
+        if row is None:
+            raise AgentError(f"no agent {login}")
+        return row
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AgentError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")

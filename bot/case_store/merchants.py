@@ -18,6 +18,7 @@ from bot.case_store.db import CaseDatabase, is_unique_violation, translate_error
 from bot.case_store.errors import CaseStoreError
 from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
 from bot.case_store.qr_models import Merchant, MerchantRow, QrCode, QrCodeRow, QrKind, Terminal, TerminalRow
+from bot.case_store.staff_sessions import revoke_sessions
 
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
@@ -82,8 +83,7 @@ class MerchantDirectory:
     # --- accounts and terminals (operators, through the CLI) -----------------------------------
 
     def add_merchant(self, merchant_id: str, name: str, login: str, password: str) -> Merchant:
-        if len(password) < MIN_PASSWORD_CHARS:
-            raise MerchantError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+        _check_password(password)
         row = MerchantRow(
             merchant_id=merchant_id,
             name=name,
@@ -113,17 +113,43 @@ class MerchantDirectory:
         return Terminal(terminal_id, merchant_id, label)
 
     def sign_in(self, login: str, password: str) -> Merchant | None:
-        """The merchant whose login and password these are, or None."""
+        """The merchant whose login and password these are, or None (also for a disabled account)."""
         with self._sessions() as session:
             row = session.scalar(select(MerchantRow).where(MerchantRow.login == login))
             if not password_matches(row.password_hash if row else None, password):
                 return None
-            return Merchant(row.merchant_id, row.name, row.login)
+            return None if row.disabled_at is not None else Merchant(row.merchant_id, row.name, row.login)
 
     def merchant(self, merchant_id: str) -> Merchant | None:
+        """The merchant, or None when there is none or its sign-in is disabled."""
         with self._sessions() as session:
             row = session.get(MerchantRow, merchant_id)
-            return None if row is None else Merchant(row.merchant_id, row.name, row.login)
+            if row is None or row.disabled_at is not None:
+                return None
+            return Merchant(row.merchant_id, row.name, row.login)
+
+    def disable(self, merchant_id: str) -> int:
+        """The merchant's staff can no longer sign in, and their sessions end; returns how many were
+        live. Its codes keep working: customers still reach the assistant."""
+        with self._sessions.begin() as session:
+            row = self._merchant(session, merchant_id)
+            now = self._clock()
+            if row.disabled_at is None:
+                row.disabled_at = now
+            return revoke_sessions(session, "merchant", merchant_id, now)
+
+    def enable(self, merchant_id: str) -> None:
+        """A disabled merchant's staff may sign in again (with the password it had)."""
+        with self._sessions.begin() as session:
+            self._merchant(session, merchant_id).disabled_at = None
+
+    def reset_password(self, merchant_id: str, password: str) -> int:
+        """A new password; every session of the merchant's staff ends. Returns how many were live."""
+        _check_password(password)
+        password_hash = hash_password(password)
+        with self._sessions.begin() as session:
+            self._merchant(session, merchant_id).password_hash = password_hash
+            return revoke_sessions(session, "merchant", merchant_id, self._clock())
 
     def terminals(self, merchant_id: str) -> list[tuple[Terminal, QrCode | None]]:
         """A merchant's terminals, each with its current printed code (if any)."""
@@ -229,6 +255,13 @@ class MerchantDirectory:
     # --- inside --------------------------------------------------------------------------------
 
     @staticmethod
+    def _merchant(session: Session, merchant_id: str) -> MerchantRow:
+        row = session.get(MerchantRow, merchant_id)
+        if row is None:
+            raise MerchantError(f"no merchant {merchant_id}")
+        return row
+
+    @staticmethod
     def _terminal(session: Session, terminal_id: str, merchant_id: str | None) -> TerminalRow:
         terminal = session.get(TerminalRow, terminal_id.upper())
         if terminal is None or (merchant_id is not None and terminal.merchant_id != merchant_id):
@@ -276,3 +309,8 @@ class MerchantDirectory:
             revoked_at=row.revoked_at,
             scans=row.scans or 0,
         )
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise MerchantError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")

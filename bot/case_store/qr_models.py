@@ -26,6 +26,7 @@ class MerchantRow(Base):
     login = Column(String(64), nullable=False, unique=True)
     password_hash = Column(String(255), nullable=False)
     created_at = Column(UTCDateTime, nullable=False)
+    disabled_at = Column(UTCDateTime, nullable=True)  # set: its staff can no longer sign in
 
 
 class TerminalRow(Base):

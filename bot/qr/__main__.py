@@ -1,6 +1,9 @@
 """`python -m bot.qr`: operators manage merchant accounts, terminals and their QR codes.
 
 python -m bot.qr add-merchant 898290054990001 "全家便利店(徐汇店)" familymart-xuhui   # asks for a password
+python -m bot.qr disable-merchant 898290054990001     # its staff are signed out at once; codes keep working
+python -m bot.qr enable-merchant 898290054990001
+python -m bot.qr reset-merchant-password 898290054990001   # signed out everywhere; asks for a password
 python -m bot.qr add-terminal 898290054990001 10293847 --label "收银台 1"
 python -m bot.qr terminal-code 10293847              # a new printed code (the old one stops working)
 python -m bot.qr counter-code 10293847 --amount 128.50 --time "2026-11-26 14:05" --hours 24
@@ -19,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot.case_store import CaseDatabase
+from bot.case_store.errors import CaseStoreError
 from bot.case_store.merchants import MerchantDirectory, MerchantError
 from bot.case_store.qr_models import QrCode
 from bot.config import PROJECT_ROOT
@@ -61,6 +65,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     merchant.add_argument("name")
     merchant.add_argument("login")
     merchant.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    disable = commands.add_parser(
+        "disable-merchant", help="its staff can no longer sign in; signed out at once"
+    )
+    disable.add_argument("merchant_id")
+    enable = commands.add_parser("enable-merchant", help="a disabled merchant's staff may sign in again")
+    enable.add_argument("merchant_id")
+    reset = commands.add_parser(
+        "reset-merchant-password", help="a new password; signed out everywhere at once"
+    )
+    reset.add_argument("merchant_id")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     terminal = commands.add_parser("add-terminal", help="a terminal of a merchant")
     terminal.add_argument("merchant_id")
     terminal.add_argument("terminal_id")
@@ -88,6 +103,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "add-merchant":
             added = directory.add_merchant(args.merchant_id, args.name, args.login, _password(args))
             print(f"merchant {added.merchant_id} ({added.name}), sign-in {added.login}")
+        elif args.command == "disable-merchant":
+            ended = directory.disable(args.merchant_id)
+            print(f"merchant {args.merchant_id} disabled; sessions ended: {ended}; its codes keep working")
+        elif args.command == "enable-merchant":
+            directory.enable(args.merchant_id)
+            print(f"merchant {args.merchant_id} can sign in again at /merchant/login")
+        elif args.command == "reset-merchant-password":
+            ended = directory.reset_password(args.merchant_id, _password(args))
+            print(f"merchant {args.merchant_id} has a new password; sessions ended: {ended}")
         elif args.command == "add-terminal":
             added_terminal = directory.add_terminal(args.merchant_id, args.terminal_id, args.label)
             print(f"terminal {added_terminal.terminal_id} of merchant {added_terminal.merchant_id}")
@@ -116,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for found, current in directory.terminals(args.merchant_id):
                 print(f"{found.terminal_id}  {found.label or ''}")
                 print("  " + (describe(current).replace("\n", "\n  ") if current else "no printed code yet"))
-    except (MerchantError, ValueError, InvalidOperation) as error:
+    except (CaseStoreError, ValueError, InvalidOperation) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     finally:

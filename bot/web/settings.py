@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import config
+from bot.profile import PRODUCTION, profile
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class GatewaySettings:
     merchant_login_failures: int
     merchant_login_window_minutes: float
     # Support console: how long an agent's sign-in lasts, failed sign-ins allowed per address, and
-    # how often the queue is read again for the consoles.
+    # how often the queue is read again for the consoles (and an open console checks its session).
     agent_session_hours: float
     agent_login_failures: int
     agent_login_window_minutes: float
@@ -41,6 +42,9 @@ class GatewaySettings:
     # key and channel starts with the prefix, so deployments and test runs can share one Redis.
     redis_url: str
     redis_prefix: str
+    # Staff session cookies are `Secure` even on a plain-http request: in production TLS ends at
+    # the load balancer, so a request's scheme cannot tell.
+    staff_cookies_secure: bool
 
     @classmethod
     def configured(cls, env: config.Env | None = None) -> GatewaySettings:
@@ -70,4 +74,5 @@ class GatewaySettings:
             public_url=config.text("GATEWAY_PUBLIC_URL", env).rstrip("/"),
             redis_url=config.text("GATEWAY_REDIS_URL", env),
             redis_prefix=config.text("GATEWAY_REDIS_PREFIX", env),
+            staff_cookies_secure=profile(env) == PRODUCTION,
         )

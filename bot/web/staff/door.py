@@ -2,8 +2,10 @@
 the one check that a request comes from someone signed in, with the session's CSRF token on
 anything that changes something.
 
-A session is a signed cookie (`SignedSessions`) that only the door's own pages are sent (its path
-is the door's home path). Failed sign-ins are limited per address (`SignInGuard`).
+A session is a signed cookie naming a session on record in the case store (`SignedSessions`), sent
+only to the door's own pages (its path is the door's home path); signing out ends the session on
+record, so a copy of the cookie opens nothing either. Failed sign-ins are limited per address and
+per sign-in name (`SignInGuard`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from sanic.request import Request
@@ -63,10 +65,6 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip
 
 
-def secure(request: Request) -> bool:
-    return request.scheme == "https"
-
-
 def same_origin(request: Request) -> bool:
     """False for a form that another site's page posted.
 
@@ -84,25 +82,42 @@ def same_origin(request: Request) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
+HeldBack = Literal["address", "account"]
+
+
 class SignInGuard:
-    """At most `limit` failed sign-ins per address in a window; one check at a time per address, so
-    a burst of parallel guesses cannot slip past the count while the password hashes are computed.
-    Both the count and the turns are in the shared state: guesses spread over several gateway
-    processes are counted, and take turns, together. `name` sets one door's count apart."""
+    """At most `limit` failed sign-ins in a window per address, and as many per sign-in name whatever
+    the addresses they come from: an address that cannot be trusted (a forged X-Forwarded-For
+    behind a proxy, a botnet) resets the first count, never the second. A name counts whether or not
+    an account has it, so a lock says nothing about which accounts exist. One check at a time per
+    address and per name, so a burst of parallel guesses cannot slip past the counts while the
+    password hashes are computed. The counts and the turns are in the shared state: guesses spread
+    over several gateway processes are counted, and take turns, together. `name` sets one door's
+    counts apart."""
 
     def __init__(self, shared: SharedState, name: str, limit: int, window_seconds: float) -> None:
         self.failures = shared.limiter(f"{name}-sign-in-failures", limit, window_seconds)
+        self.account_failures = shared.limiter(f"{name}-account-sign-in-failures", limit, window_seconds)
         self.window_seconds = window_seconds
         self._turns = shared.locks(f"{name}-sign-in")
+        self._account_turns = shared.locks(f"{name}-account-sign-in")
 
     @asynccontextmanager
-    async def turn(self, address: str) -> AsyncIterator[bool]:
-        """Wait for this address's turn; yields whether it may try a password now."""
-        async with self._turns.hold(address):
-            yield not await self.failures.exhausted(address)
+    async def turn(self, address: str, login: str) -> AsyncIterator[HeldBack | None]:
+        """Wait for this address's turn, then this name's (always in that order, so that two
+        sign-ins never each hold what the other waits for); yields which count holds the sign-in
+        back, or None: it may try a password now."""
+        async with self._turns.hold(address), self._account_turns.hold(login):
+            if await self.failures.exhausted(address):
+                yield "address"
+            elif await self.account_failures.exhausted(login):
+                yield "account"
+            else:
+                yield None
 
-    async def failed(self, address: str) -> None:
+    async def failed(self, address: str, login: str) -> None:
         await self.failures.allow(address)
+        await self.account_failures.allow(login)
 
 
 @dataclass(frozen=True)
@@ -124,13 +139,12 @@ class StaffDoor(Generic[Who]):
     form_expired: tuple[str, str]
     # whether a refusal page's one link says "Sign in" (the merchant pages) or "Back" (the console)
     refusals_say_sign_in: bool
-
-    def subject_of(self, request: Request) -> str | None:
-        """Whom the request's cookie names, if its signature holds (no look-up)."""
-        return self.sessions.subject_of(request.cookies.get(self.cookie_name))
+    # whether the cookie is `Secure` whatever the request's scheme (the production profile)
+    secure_cookies: bool
 
     async def who(self, request: Request) -> Who | None:
-        subject = self.subject_of(request)
+        """Who is signed in on the request: a live session, of someone still known and not disabled."""
+        subject = await self.sessions.subject_of(request.cookies.get(self.cookie_name))
         return None if subject is None else await self.find(request, subject)
 
     def signed_in(self, refusals: Refusals) -> Callable[[Handler], Handler]:
@@ -162,7 +176,10 @@ class StaffDoor(Generic[Who]):
             csrf_of=lambda request: request.form.get("csrf"),
         )
 
-    def login_form(self, request: Request) -> HTTPResponse:
+    async def login_form(self, request: Request) -> HTTPResponse:
+        """The sign-in form; someone signed in goes on to the home page."""
+        if await self.who(request) is not None:
+            return see_other(self.home_path)
         page = self.login_page(signed_out=request.args.get("done") == "out")
         return html_response(page, headers=NO_STORE)
 
@@ -173,28 +190,33 @@ class StaffDoor(Generic[Who]):
         login = (request.form.get("login") or "").strip()
         password = request.form.get("password") or ""
         address = client_address(request)
-        async with self.guard.turn(address) as may_try:
-            if not may_try:
-                return self._too_many_failures(login)
+        # A name no account can have (too long) is counted under one key: it cannot lock anyone out.
+        counted_as = login if len(login) <= MAX_LOGIN_CHARS else ""
+        async with self.guard.turn(address, counted_as) as held_back:
+            if held_back is not None:
+                return self._too_many_failures(login, held_back)
             subject = None
             if 0 < len(login) <= MAX_LOGIN_CHARS and 0 < len(password) <= MAX_PASSWORD_CHARS:
                 subject = await self.check_password(request, login, password)
             if subject is None:
-                await self.guard.failed(address)
+                await self.guard.failed(address, counted_as)
                 page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=pair("wrong_password"))
                 return html_response(page, status=403, headers=NO_STORE)
         response = see_other(self.home_path)
-        self._set_cookie(response, request, self.sessions.issue(subject), self.sessions.max_age_seconds)
+        self._set_cookie(response, request, await self.sessions.open(subject), self.sessions.max_age_seconds)
         return response
 
     async def sign_out(self, request: Request, _staff: SignedIn[Who]) -> HTTPResponse:
-        """After the signed-in check: the cookie cleared, and the sign-in form that says so."""
+        """After the signed-in check: the session ended on record, the cookie cleared, and the
+        sign-in form that says so."""
+        await self.sessions.close(request.cookies.get(self.cookie_name))
         response = see_other(f"{self.login_path}?done=out")
         self._set_cookie(response, request, "", 0)
         return response
 
-    def _too_many_failures(self, login: str) -> HTTPResponse:
-        problem = pair("too_many_failures", minutes=math.ceil(self.guard.window_seconds / 60))
+    def _too_many_failures(self, login: str, held_back: HeldBack) -> HTTPResponse:
+        text = "too_many_failures" if held_back == "address" else "sign_in_name_locked"
+        problem = pair(text, minutes=math.ceil(self.guard.window_seconds / 60))
         page = self.login_page(login=login[:MAX_LOGIN_CHARS], problem=problem)
         headers = {**NO_STORE, "Retry-After": str(math.ceil(self.guard.window_seconds))}
         return html_response(page, status=429, headers=headers)
@@ -211,11 +233,12 @@ class StaffDoor(Generic[Who]):
         return message_page(403, text, link=self.login_path, sign_in=self.refusals_say_sign_in)
 
     def _set_cookie(self, response: HTTPResponse, request: Request, value: str, max_age_seconds: int) -> None:
-        """The session cookie: only for the door's own pages, never for scripts or other sites."""
+        """The session cookie: only for the door's own pages, never for scripts or other sites, and
+        over https only in production or once the request came that way."""
         response.cookies[self.cookie_name] = value
         cookie = response.cookies[self.cookie_name]
         cookie["path"] = self.home_path
         cookie["max-age"] = max_age_seconds
         cookie["httponly"] = True
         cookie["samesite"] = "Strict"
-        cookie["secure"] = secure(request)
+        cookie["secure"] = self.secure_cookies or request.scheme == "https"

@@ -18,6 +18,7 @@ from sanic.response import html as html_response
 from bot.case_store import CaseDatabase
 from bot.case_store.merchants import CodeJustReplaced, MerchantDirectory, MerchantError, normalize_token
 from bot.case_store.qr_models import Merchant, QrCode
+from bot.case_store.staff_sessions import StaffSessions
 from bot.qr.codes import landing_url, png, svg
 from bot.qr.poster import NoChineseFont, poster_png, poster_svg
 from bot.web.settings import GatewaySettings
@@ -44,7 +45,7 @@ Staff = SignedIn[Merchant]
 
 
 def merchant_blueprint(settings: GatewaySettings, shared: SharedState, database: CaseDatabase) -> Blueprint:
-    return MerchantPages(settings, shared, MerchantDirectory(database)).blueprint()
+    return MerchantPages(settings, shared, MerchantDirectory(database), StaffSessions(database)).blueprint()
 
 
 def not_found() -> HTTPResponse:
@@ -52,7 +53,13 @@ def not_found() -> HTTPResponse:
 
 
 class MerchantPages:
-    def __init__(self, settings: GatewaySettings, shared: SharedState, directory: MerchantDirectory) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        shared: SharedState,
+        directory: MerchantDirectory,
+        records: StaffSessions,
+    ) -> None:
         self.settings = settings
         self.directory = directory
         window_seconds = settings.merchant_login_window_minutes * 60
@@ -60,19 +67,22 @@ class MerchantPages:
             login_path=LOGIN_PATH,
             home_path=HOME_PATH,
             cookie_name=SESSION_COOKIE,
-            sessions=SignedSessions(settings.secret, settings.merchant_session_hours, purpose="merchant"),
+            sessions=SignedSessions(
+                settings.secret, settings.merchant_session_hours, kind="merchant", records=records
+            ),
             guard=SignInGuard(shared, "merchant", settings.merchant_login_failures, window_seconds),
             check_password=self._merchant_id_of,
             find=lambda _request, merchant_id: self._directory("merchant", merchant_id),
             login_page=login_page,
             form_expired=pair("merchant_form_expired"),
             refusals_say_sign_in=True,
+            secure_cookies=settings.staff_cookies_secure,
         )
 
     def blueprint(self) -> Blueprint:
         bp = Blueprint("merchant_pages")
         signed_in = self.door.signed_in(self.door.page_refusals())
-        bp.add_route(route(self.login_form), LOGIN_PATH, methods=["GET"], name="login_form")
+        bp.add_route(route(self.door.login_form), LOGIN_PATH, methods=["GET"], name="login_form")
         bp.add_route(route(self.door.sign_in), LOGIN_PATH, methods=["POST"], name="login")
         bp.add_route(signed_in(self.door.sign_out), "/merchant/logout", methods=["POST"], name="logout")
         bp.add_route(signed_in(self.home), HOME_PATH, methods=["GET"], name="home")
@@ -99,11 +109,6 @@ class MerchantPages:
     async def _merchant_id_of(self, request: Request, login: str, password: str) -> str | None:
         merchant = await self._directory("sign_in", login, password)
         return merchant.merchant_id if merchant else None
-
-    async def login_form(self, request: Request) -> HTTPResponse:
-        if self.door.subject_of(request):  # the signature is enough here: the home page checks the rest
-            return see_other(HOME_PATH)
-        return self.door.login_form(request)
 
     # --- terminals and their printed codes
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sanic import Blueprint, Sanic
@@ -21,25 +23,29 @@ from sanic.response import HTTPResponse, text
 from sanic.response import html as html_response
 from websockets.exceptions import ConnectionClosed
 
-from bot.case_store import CaseDatabase
+from bot.case_store import CaseDatabase, CaseStoreUnavailable
 from bot.case_store.agents import Agent
+from bot.case_store.staff_sessions import StaffSessions
 from bot.web.hub_channels import agents_channel
 from bot.web.settings import GatewaySettings
 from bot.web.shared_state import SharedState
 from bot.web.staff.door import SignedIn, SignInGuard, StaffDoor, route
-from bot.web.staff.html import NO_STORE, see_other
+from bot.web.staff.html import NO_STORE
 from bot.web.staff.signed_sessions import SignedSessions
 from bot.web.staff.support_api import add_api_routes, escalation_number, service
 from bot.web.staff.support_html import HOME_PATH, LOGIN_PATH, console_page, login_page
 from bot.web.staff.support_service import QUEUE_CHANNEL, SupportService
 from bot.web.staff.texts import pair
 
+logger = logging.getLogger(__name__)
+
 SESSION_COOKIE = "agent_session"
 SOCKET_PATH = "/support/ws"
+SIGNED_OUT = 4401  # the console socket's close code once its session has ended
 
 
 def support_blueprint(settings: GatewaySettings, shared: SharedState, database: CaseDatabase) -> Blueprint:
-    door = agent_door(settings, shared)
+    door = agent_door(settings, shared, StaffSessions(database))
     bp = Blueprint("support_console")
 
     @bp.after_server_start
@@ -51,23 +57,22 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
     async def stop_support(app: Sanic, _loop: object) -> None:
         await app.ctx.support.close()
 
-    async def login_form(request: Request) -> HTTPResponse:
-        if await door.who(request) is not None:
-            return see_other(HOME_PATH)
-        return door.login_form(request)
-
     async def console(request: Request, staff: SignedIn[Agent]) -> HTTPResponse:
         page = console_page(staff.who.display_name, staff.who.login, staff.csrf)
         return html_response(page, headers=NO_STORE)
 
     async def socket(request: Request, ws: Any) -> None:
-        await serve_console_socket(request, ws, await door.who(request))
+        async def still_signed_in() -> bool:
+            return await door.who(request) is not None
+
+        agent = await door.who(request)
+        await serve_console_socket(request, ws, agent, still_signed_in, settings.support_poll_seconds)
 
     async def guard_socket(request: Request) -> HTTPResponse | None:
         return await refuse_foreign_socket(request, door)
 
     signed_in = door.signed_in(door.page_refusals())
-    bp.add_route(login_form, LOGIN_PATH, methods=["GET"], name="login_form")
+    bp.add_route(route(door.login_form), LOGIN_PATH, methods=["GET"], name="login_form")
     bp.add_route(route(door.sign_in), LOGIN_PATH, methods=["POST"], name="login")
     bp.add_route(signed_in(door.sign_out), "/support/logout", methods=["POST"], name="logout")
     bp.add_route(signed_in(console), HOME_PATH, methods=["GET"], name="console")
@@ -77,7 +82,7 @@ def support_blueprint(settings: GatewaySettings, shared: SharedState, database: 
     return bp
 
 
-def agent_door(settings: GatewaySettings, shared: SharedState) -> StaffDoor[Agent]:
+def agent_door(settings: GatewaySettings, shared: SharedState, records: StaffSessions) -> StaffDoor[Agent]:
     async def agent_login_of(request: Request, login: str, password: str) -> str | None:
         agent = await asyncio.to_thread(service(request).agents.sign_in, login, password)
         return agent.login if agent else None
@@ -90,13 +95,14 @@ def agent_door(settings: GatewaySettings, shared: SharedState) -> StaffDoor[Agen
         login_path=LOGIN_PATH,
         home_path=HOME_PATH,
         cookie_name=SESSION_COOKIE,
-        sessions=SignedSessions(settings.secret, settings.agent_session_hours, purpose="agent"),
+        sessions=SignedSessions(settings.secret, settings.agent_session_hours, kind="agent", records=records),
         guard=SignInGuard(shared, "agent", settings.agent_login_failures, window_seconds),
         check_password=agent_login_of,
         find=agent_named,
         login_page=login_page,
         form_expired=pair("support_form_expired"),
         refusals_say_sign_in=False,
+        secure_cookies=settings.staff_cookies_secure,
     )
 
 
@@ -113,8 +119,18 @@ async def refuse_foreign_socket(request: Request, door: StaffDoor[Agent]) -> HTT
     return None
 
 
-async def serve_console_socket(request: Request, ws: Any, agent: Agent | None) -> None:
-    """The queue, then the customers' messages of each conversation the agent asks to watch and holds."""
+async def serve_console_socket(
+    request: Request,
+    ws: Any,
+    agent: Agent | None,
+    still_signed_in: Callable[[], Awaitable[bool]],
+    recheck_seconds: float,
+) -> None:
+    """The queue, then the customers' messages of each conversation the agent asks to watch and holds.
+
+    The session is checked again on every message from the console and after every
+    `recheck_seconds` without one: once it has ended (signed out, the agent disabled or given a new
+    password), the socket closes with SIGNED_OUT and the console goes to the sign-in page."""
     if agent is None:  # the middleware refused already; belt and braces
         await ws.close(1008, "sign in first")
         return
@@ -124,7 +140,11 @@ async def serve_console_socket(request: Request, ws: Any, agent: Agent | None) -
     try:
         await ws.send(json.dumps(await support.queue(), ensure_ascii=False))
         while True:
-            channel = await watch_request(support, agent, await ws.recv())
+            frame = await ws.recv(timeout=recheck_seconds)  # None: no message in that time
+            if not await _session_live(still_signed_in):
+                await ws.close(SIGNED_OUT, "signed out")
+                return
+            channel = None if frame is None else await watch_request(support, agent, frame)
             if channel is not None:
                 support.hub.subscribe(channel, ws)
                 watched.add(channel)
@@ -134,6 +154,16 @@ async def serve_console_socket(request: Request, ws: Any, agent: Agent | None) -
         support.hub.unsubscribe(QUEUE_CHANNEL, ws)
         for channel in watched:
             support.hub.unsubscribe(channel, ws)
+
+
+async def _session_live(still_signed_in: Callable[[], Awaitable[bool]]) -> bool:
+    """Whether the console's session is live; while the case store cannot tell, it is taken to be
+    (checked again shortly, and every API call needs the case store meanwhile anyway)."""
+    try:
+        return await still_signed_in()
+    except CaseStoreUnavailable as error:
+        logger.warning("console session not checked: %s", error)
+        return True
 
 
 async def watch_request(support: SupportService, agent: Agent, frame: object) -> str | None:

@@ -14,6 +14,10 @@ ZH: dict[str, str] = {
     "sign_out": "退出",
     "signed_out": "已退出。",
     "too_many_failures": "登录失败次数过多，请 {minutes} 分钟后再试。",
+    "sign_in_name_locked": (
+        "这个登录名最近登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；"
+        "如果不是您本人在尝试，请联系管理员。"
+    ),
     "wrong_password": "登录名或密码不对。",
     "sign_in_here": "请从本站登录。",
     "sign_in_first": "请先登录。",
@@ -111,6 +115,10 @@ EN: dict[str, str] = {
     "sign_out": "Sign out",
     "signed_out": "You have signed out.",
     "too_many_failures": "Too many failed sign-ins: please try again in {minutes} minutes.",
+    "sign_in_name_locked": (
+        "Too many failed sign-ins with this name lately, so it is locked for now: please try again in "
+        "{minutes} minutes. If that was not you, please tell your administrator."
+    ),
     "wrong_password": "The sign-in name or password is wrong.",
     "sign_in_here": "Please sign in on this site's own page.",
     "sign_in_first": "Please sign in first.",

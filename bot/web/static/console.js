@@ -216,9 +216,10 @@
     ws = s;
     s.onopen = () => { attempt = 0; body.setAttribute('data-live', 'true'); watch(); };
     s.onmessage = (m) => { try { onFrame(JSON.parse(m.data)); } catch (e) { /* not ours */ } };
-    s.onclose = () => {
+    s.onclose = (e) => {
       body.removeAttribute('data-live');
       ws = null;
+      if (e.code === 4401) { location.href = '/support/login'; return; }  // the session has ended
       attempt++;
       setTimeout(connect, Math.min(15000, 500 * Math.pow(2, attempt)));
     };

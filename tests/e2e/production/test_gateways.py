@@ -82,6 +82,10 @@ async def test_an_agent_on_one_gateway_talks_live_with_a_customer_on_the_other(c
     async with httpx.AsyncClient(base_url=agent_gateway, timeout=30) as agent:
         signed_in = await agent.post("/support/login", data={"login": login, "password": PASSWORD})
         assert signed_in.status_code == 303, signed_in.text
+        # In production the cookie is Secure (TLS ends at the load balancer): httpx keeps it from a
+        # plain-http answer but sends it over https only, so the test sends it itself.
+        assert "secure" in signed_in.headers["set-cookie"].lower()
+        agent.headers["Cookie"] = f"{SESSION_COOKIE}={agent.cookies[SESSION_COOKIE]}"
         csrf = {"X-CSRF-Token": CSRF.search((await agent.get("/support")).text).group(1)}
         claimed = await agent.post(f"/support/api/escalations/{escalation.id}/claim", headers=csrf)
         assert claimed.status_code == 200, claimed.text

@@ -1,14 +1,16 @@
 """The support console of a real gateway process with no rasa server behind it, over loopback: the
-door (sign-in, its limit, sign-out), who may use the pages, the JSON API and the socket, and what
-the API says when Rasa cannot be reached. tests/e2e/test_support_console.py drives the whole
+door (sign-in, its limit, sign-out), who may use the pages, the JSON API and the socket, what the
+API says when Rasa cannot be reached, and sessions ended by signing out or by the operators'
+commands (the socket too). tests/e2e/test_support_console.py drives the whole
 hand-over with a real rasa server."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,13 +22,15 @@ import websockets
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
-from bot.web.staff.support_console import SESSION_COOKIE
+from bot.handoff.__main__ import main as handoff
+from bot.web.staff.support_console import SESSION_COOKIE, SIGNED_OUT
 from tests.bot.case_store.support import migrated_sqlite, store_at
 from tests.bot.web.gateway import Gateway, start_gateway, stop_gateway
 
 pytestmark = pytest.mark.slow  # a gateway process and a few argon2 checks: a few seconds
-PASSWORD = "a long agent password"
+PASSWORD, NEW_PASSWORD = "a long agent password", "a new long agent password"
 LOGIN_FAILURES = 3
+RECHECK_WAIT_SECONDS = 8  # the gateway checks an open console's session every 2 s (the default)
 CSRF = re.compile(r'data-csrf="([^"]+)"')
 
 
@@ -63,15 +67,19 @@ def waiting(case_store_url: str) -> int:
 @pytest.fixture(scope="module")
 def gateway(workdir: Path, case_store_url: str, waiting: int) -> Iterator[Gateway]:
     started = start_gateway(
-        workdir, case_store_url, "gateway", GATEWAY_AGENT_LOGIN_FAILURES=str(LOGIN_FAILURES)
+        workdir,
+        case_store_url,
+        "gateway",
+        GATEWAY_AGENT_LOGIN_FAILURES=str(LOGIN_FAILURES),
+        SANIC_PROXIES_COUNT="1",  # as behind the production load balancer
     )
     yield started
     stop_gateway(started)
 
 
-def sign_in(gateway: Gateway) -> httpx.Client:
+def sign_in(gateway: Gateway, login: str = "li.na", password: str = PASSWORD) -> httpx.Client:
     client = gateway.client()
-    response = client.post("/support/login", data={"login": "li.na", "password": PASSWORD})
+    response = client.post("/support/login", data={"login": login, "password": password})
     assert response.status_code == 303 and response.headers["location"] == "/support"
     return client
 
@@ -149,13 +157,44 @@ def test_signing_in_sets_the_console_cookie_and_opens_the_console(gateway: Gatew
 
 def test_a_wrong_password_fails_and_repeated_failures_are_limited(gateway: Gateway) -> None:
     with gateway.client("127.0.0.4") as guesser:
-        for _ in range(LOGIN_FAILURES):
-            wrong = guesser.post("/support/login", data={"login": "li.na", "password": "not it"})
+        for login in ("li.na", "li.na.2", "li.na.3")[:LOGIN_FAILURES]:
+            wrong = guesser.post("/support/login", data={"login": login, "password": "not it"})
             assert wrong.status_code == 403 and "set-cookie" not in wrong.headers
-            assert "登录名或密码不对" in wrong.text and 'value="li.na"' in wrong.text
+            assert "登录名或密码不对" in wrong.text and f'value="{login}"' in wrong.text
         limited = guesser.post("/support/login", data={"login": "li.na", "password": PASSWORD})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) == 15 * 60
         assert "Too many failed sign-ins: please try again in 15 minutes." in limited.text
+
+
+def test_a_name_guessed_at_from_forged_addresses_is_locked(gateway: Gateway, case_store_url: str) -> None:
+    """Behind one proxy (SANIC_PROXIES_COUNT=1) the address is the X-Forwarded-For entry the proxy
+    added; a guesser who forges a new one each time resets the per-address count, not the name's."""
+    add_agent(case_store_url, "zhou.min")
+    with gateway.client() as guesser:
+        for n in range(LOGIN_FAILURES):
+            forged = {"X-Forwarded-For": f"203.0.113.{n}"}
+            wrong = guesser.post(
+                "/support/login", data={"login": "zhou.min", "password": "guess"}, headers=forged
+            )
+            assert wrong.status_code == 403
+        right = guesser.post(
+            "/support/login",
+            data={"login": "zhou.min", "password": PASSWORD},
+            headers={"X-Forwarded-For": "203.0.113.200"},
+        )
+        assert right.status_code == 429 and "set-cookie" not in right.headers
+        assert int(right.headers["retry-after"]) == 15 * 60
+        assert "这个登录名最近登录失败次数过多" in right.text and "请 15 分钟后再试" in right.text
+        assert "Too many failed sign-ins with this name lately" in right.text
+    # Another agent is not held up, from the same forged addresses either.
+    other = gateway.client()
+    signed_in = other.post(
+        "/support/login",
+        data={"login": "li.na", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.0"},
+    )
+    assert signed_in.status_code == 303
+    other.close()
 
 
 def test_a_sign_in_posted_from_another_site_is_refused(gateway: Gateway) -> None:
@@ -307,3 +346,87 @@ def test_signing_out_clears_the_cookie(gateway: Gateway) -> None:
     assert client.get("/support").status_code == 303
     assert "已退出" in client.get("/support/login?done=out").text
     client.close()
+
+
+def test_a_cookie_kept_after_signing_out_opens_nothing(gateway: Gateway, waiting: int) -> None:
+    client = sign_in(gateway)
+    kept, csrf = client.cookies[SESSION_COOKIE], csrf_of(client)
+    assert client.post("/support/logout", data={"csrf": csrf}).status_code == 303
+    client.close()
+    with gateway.client() as replay:
+        replay.cookies.set(SESSION_COOKIE, kept, domain="127.0.0.1", path="/support")
+        assert replay.get("/support").status_code == 303
+        assert replay.get("/support/api/queue").status_code == 401
+        claim = replay.post(f"/support/api/escalations/{waiting}/claim", headers={"X-CSRF-Token": csrf})
+        assert claim.status_code == 401
+        assert replay.get("/support/login").status_code == 200  # the form, not the console
+    assert socket_first_frame(gateway, kept, gateway.url) == {"refused": 401}
+
+
+def add_agent(case_store_url: str, login: str) -> None:
+    with store_at(AgentDirectory, case_store_url) as agents:
+        agents.add_agent(login, login, PASSWORD)
+
+
+def close_code_after(gateway: Gateway, client: httpx.Client, ending: Callable[[], object]) -> int | None:
+    """Open the console socket with the client's session, end the session with `ending`, and say
+    with which code the gateway closed the socket (None: still open after RECHECK_WAIT_SECONDS)."""
+
+    async def watch() -> int | None:
+        url = gateway.url.replace("http://", "ws://") + "/support/ws"
+        headers = {"Cookie": f"{SESSION_COOKIE}={client.cookies[SESSION_COOKIE]}"}
+        async with websockets.connect(url, extra_headers=headers, origin=gateway.url, open_timeout=10) as ws:
+            assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "queue"
+            await asyncio.to_thread(ending)
+            deadline = asyncio.get_running_loop().time() + RECHECK_WAIT_SECONDS
+            try:
+                while (left := deadline - asyncio.get_running_loop().time()) > 0:
+                    await asyncio.wait_for(ws.recv(), left)  # queue pushes meanwhile
+            except websockets.exceptions.ConnectionClosed as closed:
+                return closed.code
+            except asyncio.TimeoutError:
+                return None
+        return None
+
+    return asyncio.run(watch())
+
+
+def test_an_open_console_closes_soon_after_its_agent_signs_out(gateway: Gateway) -> None:
+    client = sign_in(gateway)
+    csrf = csrf_of(client)
+    code = close_code_after(gateway, client, lambda: client.post("/support/logout", data={"csrf": csrf}))
+    assert code == SIGNED_OUT
+    client.close()
+
+
+def test_disabling_an_agent_closes_their_console_and_ends_their_sessions(
+    gateway: Gateway, case_store_url: str
+) -> None:
+    add_agent(case_store_url, "zhao.lei")
+    client = sign_in(gateway, "zhao.lei")
+    code = close_code_after(
+        gateway, client, lambda: handoff(["--url", case_store_url, "disable-agent", "zhao.lei"])
+    )
+    assert code == SIGNED_OUT
+    assert client.get("/support").status_code == 303
+    assert client.get("/support/api/queue").status_code == 401
+    refused = gateway.client().post("/support/login", data={"login": "zhao.lei", "password": PASSWORD})
+    assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    assert handoff(["--url", case_store_url, "enable-agent", "zhao.lei"]) == 0
+    sign_in(gateway, "zhao.lei").close()
+    client.close()
+
+
+def test_a_new_password_closes_the_agents_console_and_ends_their_sessions(
+    gateway: Gateway, case_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_agent(case_store_url, "sun.li")
+    client, other_device = sign_in(gateway, "sun.li"), sign_in(gateway, "sun.li")
+    monkeypatch.setattr("sys.stdin", io.StringIO(NEW_PASSWORD + "\n"))
+    reset = ["--url", case_store_url, "reset-agent-password", "sun.li", "--password-stdin"]
+    assert close_code_after(gateway, client, lambda: handoff(reset)) == SIGNED_OUT
+    assert client.get("/support/api/queue").status_code == 401
+    assert other_device.get("/support/api/queue").status_code == 401
+    sign_in(gateway, "sun.li", NEW_PASSWORD).close()
+    client.close()
+    other_device.close()

@@ -1,6 +1,6 @@
 """The merchants, terminals and passwords of the merchant pages' tests, and helpers: signing in, the
 CSRF token of a page, a terminal's current code, counter codes counted and filled in, QR codes
-decoded by zxing-cpp, session cookies made the way the gateway makes them."""
+decoded by zxing-cpp, sessions opened and their cookies made the way the gateway makes them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from bot.case_store.merchants import MerchantDirectory
+from bot.case_store.staff_sessions import StaffSessions
+from tests.bot.case_store.support import store_at
 from tests.bot.web.gateway import SECRET, Gateway
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -79,7 +81,13 @@ def counter_form(csrf: str, **overrides: str) -> dict[str, str]:
     return form
 
 
-def session_cookie(merchant_id: str, *, secret: str = SECRET, age_seconds: int = 0) -> str:
+def open_session(case_store_url: str, merchant_id: str) -> str:
+    """A session of the merchant's on record, as signing in opens one; its id."""
+    with store_at(StaffSessions, case_store_url) as records:
+        return records.open("merchant", merchant_id, timedelta(hours=8))
+
+
+def session_cookie(merchant_id: str, session_id: str, *, secret: str = SECRET, age_seconds: int = 0) -> str:
     """A session cookie made the way the gateway makes them, signed `age_seconds` ago."""
 
     class Signer(TimestampSigner):
@@ -87,4 +95,4 @@ def session_cookie(merchant_id: str, *, secret: str = SECRET, age_seconds: int =
             return int(time.time()) - age_seconds
 
     serializer = URLSafeTimedSerializer(secret, salt="merchant-session", signer=Signer)
-    return serializer.dumps({"m": merchant_id, "n": "test-nonce"})
+    return serializer.dumps({"m": merchant_id, "n": session_id})

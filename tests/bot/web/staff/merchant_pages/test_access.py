@@ -21,6 +21,7 @@ from tests.bot.web.staff.merchant_pages.support import (
     counter_form,
     csrf_of,
     current_code,
+    open_session,
     session_cookie,
     sign_in,
 )
@@ -103,8 +104,8 @@ def test_a_wrong_password_fails_politely(gateway: Gateway) -> None:
 
 def test_repeated_failures_from_one_address_are_limited(gateway: Gateway) -> None:
     guesser = gateway.client("127.0.0.2")
-    for _ in range(LOGIN_FAILURES):
-        response = guesser.post("/merchant/login", data={"login": "familymart", "password": "guess guess"})
+    for n in range(LOGIN_FAILURES):  # one name after another: the address's count, not a name's
+        response = guesser.post("/merchant/login", data={"login": f"shop-{n}", "password": "guess guess"})
         assert response.status_code == 403
     limited = guesser.post("/merchant/login", data={"login": "familymart", "password": "guess again"})
     assert limited.status_code == 429
@@ -117,14 +118,40 @@ def test_repeated_failures_from_one_address_are_limited(gateway: Gateway) -> Non
     sign_in(gateway).close()
 
 
-def test_tampered_forged_and_expired_cookies_count_as_none(gateway: Gateway) -> None:
+def test_a_name_that_failed_too_often_is_locked_from_every_address(
+    gateway: Gateway, directory: MerchantDirectory
+) -> None:
+    directory.add_merchant("898290077770001", "便利蜂", "bianlifeng", PASSWORD)
+    for n in range(LOGIN_FAILURES):
+        with gateway.client(f"127.0.1.{n + 1}") as guesser:
+            wrong = guesser.post("/merchant/login", data={"login": "bianlifeng", "password": "guess guess"})
+            assert wrong.status_code == 403
+    with gateway.client("127.0.1.100") as owner:
+        locked = owner.post("/merchant/login", data={"login": "bianlifeng", "password": PASSWORD})
+        assert locked.status_code == 429 and "set-cookie" not in locked.headers
+        assert int(locked.headers["retry-after"]) == 15 * 60
+        assert (
+            "这个登录名最近登录失败次数过多" in locked.text
+            and "如果不是您本人在尝试，请联系管理员" in locked.text
+        )
+        assert "Too many failed sign-ins with this name lately" in locked.text
+        assert 'value="bianlifeng"' in locked.text
+        # Another merchant signs in from that address as ever.
+        assert (
+            owner.post("/merchant/login", data={"login": "familymart", "password": PASSWORD}).status_code
+            == 303
+        )
+
+
+def test_tampered_forged_and_expired_cookies_count_as_none(gateway: Gateway, case_store_url: str) -> None:
     def status_with(cookie: str) -> int:
         client = gateway.client()
         client.cookies.set(SESSION_COOKIE, cookie, domain="127.0.0.1", path="/merchant")
         return client.get("/merchant").status_code
 
-    # The way the test makes cookies is the gateway's: a fresh one opens the page...
-    assert status_with(session_cookie(MID)) == 200
+    # The way the test makes cookies is the gateway's: a fresh one of a session on record opens the page...
+    live = open_session(case_store_url, MID)
+    assert status_with(session_cookie(MID, live)) == 200
     # ...an altered, a foreign, an old one, or one for no merchant, does not.
     signed_in = sign_in(gateway)
     good = signed_in.cookies[SESSION_COOKIE]
@@ -133,10 +160,14 @@ def test_tampered_forged_and_expired_cookies_count_as_none(gateway: Gateway) -> 
     signed, signature = good.rsplit(".", 1)
     assert status_with(signed + "." + ("B" if signature[0] == "A" else "A") + signature[1:]) == 303
     # Another merchant's id under this cookie's signature.
-    assert status_with(session_cookie(OTHER_MID).split(".", 1)[0] + "." + good.split(".", 1)[1]) == 303
-    assert status_with(session_cookie(MID, secret="some other secret")) == 303
-    assert status_with(session_cookie(MID, age_seconds=8 * 3600 + 60)) == 303
-    assert status_with(session_cookie("898290000000009")) == 303
+    assert status_with(session_cookie(OTHER_MID, live).split(".", 1)[0] + "." + good.split(".", 1)[1]) == 303
+    assert status_with(session_cookie(MID, live, secret="some other secret")) == 303
+    assert status_with(session_cookie(MID, live, age_seconds=8 * 3600 + 60)) == 303
+    unknown = "898290000000009"
+    assert status_with(session_cookie(unknown, open_session(case_store_url, unknown))) == 303
+    # Well signed (as with a leaked secret), but no session on record, or another merchant's.
+    assert status_with(session_cookie(MID, "made-up-session-id")) == 303
+    assert status_with(session_cookie(OTHER_MID, live)) == 303
     assert status_with("") == 303
     assert status_with("x" * 3000) == 303
 
@@ -150,6 +181,29 @@ def test_sign_out_clears_the_cookie(gateway: Gateway) -> None:
     assert client.get("/merchant").status_code == 303
     assert "已退出" in client.get("/merchant/login?done=out").text
     client.close()
+
+
+def cookie_opens(gateway: Gateway, cookie: str) -> bool:
+    with gateway.client() as client:
+        client.cookies.set(SESSION_COOKIE, cookie, domain="127.0.0.1", path="/merchant")
+        return client.get("/merchant").status_code == 200
+
+
+def test_a_cookie_kept_after_signing_out_opens_nothing_on_any_gateway(
+    gateway: Gateway, public_gateway: Gateway
+) -> None:
+    client = sign_in(gateway)
+    kept = client.cookies[SESSION_COOKIE]
+    assert cookie_opens(gateway, kept) and cookie_opens(public_gateway, kept)
+    csrf = csrf_of(client)
+    assert client.post("/merchant/logout", data={"csrf": csrf}).status_code == 303
+    client.close()
+    assert not cookie_opens(gateway, kept) and not cookie_opens(public_gateway, kept)
+    # Nor does a form posted with it and its CSRF token.
+    with gateway.client() as replay:
+        replay.cookies.set(SESSION_COOKIE, kept, domain="127.0.0.1", path="/merchant")
+        refused = replay.post(f"/merchant/terminals/{SPARE}/code", data={"csrf": csrf})
+        assert refused.status_code == 403 and "请先登录" in refused.text
 
 
 # --- CSRF ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from tests.bot.web.staff.merchant_pages.support import (
     csrf_of,
     current_code,
     decode,
+    open_session,
     session_cookie,
 )
 
@@ -57,7 +58,7 @@ def test_names_with_html_are_escaped_and_pages_have_no_inline_script_or_style(
 
 
 def test_with_a_public_url_codes_point_there_and_sessions_follow_its_settings(
-    public_gateway: Gateway, directory: MerchantDirectory
+    public_gateway: Gateway, directory: MerchantDirectory, case_store_url: str
 ) -> None:
     with public_gateway.client() as client:
         signed_in = client.post("/merchant/login", data={"login": "familymart", "password": PASSWORD})
@@ -69,8 +70,9 @@ def test_with_a_public_url_codes_point_there_and_sessions_follow_its_settings(
             f"HTTPS://HELP.EXAMPLE.CN/Q/{token}"
         ]
     # A session lasts as long as that gateway says: an hour and a minute is too old there.
+    live = open_session(case_store_url, MID)
     with public_gateway.client() as client:
-        client.cookies.set(SESSION_COOKIE, session_cookie(MID, age_seconds=3660), domain="127.0.0.1")
+        client.cookies.set(SESSION_COOKIE, session_cookie(MID, live, age_seconds=3660), domain="127.0.0.1")
         assert client.get("/merchant").status_code == 303
-        client.cookies.set(SESSION_COOKIE, session_cookie(MID, age_seconds=3000), domain="127.0.0.1")
+        client.cookies.set(SESSION_COOKIE, session_cookie(MID, live, age_seconds=3000), domain="127.0.0.1")
         assert client.get("/merchant").status_code == 200
