@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -58,3 +59,11 @@ async def run_rounds(
             loop.remove_signal_handler(signum)
     logger.info("stopped")
     return status
+
+
+def interval_seconds(text: str) -> float:
+    """The jobs' `--interval` flag: seconds, more than 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value

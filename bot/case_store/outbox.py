@@ -7,8 +7,9 @@ deliverer (bot.webhooks) reads the
 rows through `Outbox`: `claim_next` takes the oldest due row and moves its `next_attempt_at` ahead by a
 lease before the row is sent, so a second deliverer does not send it at the same time (PostgreSQL
 picks with FOR UPDATE SKIP LOCKED; on SQLite the writer's BEGIN IMMEDIATE serializes the claims);
-`mark_delivered` / `mark_failed` record the result. Rows are never dropped (`purge_delivered` removes
-delivered ones only).
+`mark_delivered` / `mark_failed` record the result. Rows are not dropped before the helpdesk has them:
+`purge_delivered` removes delivered ones, and `purge_undelivered` only what the retention rules
+(bot/privacy) say has outlived its purpose.
 """
 
 from __future__ import annotations
@@ -110,6 +111,18 @@ class Outbox:
                 delete(OutboxRow)
                 .where(OutboxRow.delivered_at.is_not(None))
                 .where(OutboxRow.delivered_at < before)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount
+
+    def purge_undelivered(self, written_before: datetime) -> int:
+        """Delete rows never delivered and written before `written_before` (the retention job's, when the
+        helpdesk has not taken them for as long as their data may be kept); returns how many."""
+        with self._writes.begin() as session:
+            result = session.execute(
+                delete(OutboxRow)
+                .where(OutboxRow.delivered_at.is_(None))
+                .where(OutboxRow.created_at < written_before)
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount

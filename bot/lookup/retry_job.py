@@ -20,7 +20,7 @@ from bot.case_store import CaseDatabase
 from bot.lookup.complaint import CaseResult
 from bot.lookup.service import LookupService
 from bot.profile import exit_if_unsafe
-from bot.rounds import run_rounds
+from bot.rounds import interval_seconds, run_rounds
 
 logger = logging.getLogger("bot.lookup.retry_job")
 
@@ -69,13 +69,6 @@ async def run(once: bool, interval: float) -> int:
         database.close()
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Read the flags and run; returns the exit status."""
     parser = argparse.ArgumentParser(
@@ -84,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="one round, then exit (for cron or tests)")
     parser.add_argument(
         "--interval",
-        type=_positive,
+        type=interval_seconds,
         default=DEFAULT_INTERVAL,
         metavar="SECONDS",
         help=f"seconds between rounds (default {DEFAULT_INTERVAL:g})",

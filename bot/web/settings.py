@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import config
+from bot.privacy.settings import retention_periods
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class GatewaySettings:
     # key and channel starts with the prefix, so deployments and test runs can share one Redis.
     redis_url: str
     redis_prefix: str
+    # How many days a chat is kept (the retention job deletes it then); the widget tells the customer.
+    transcript_retention_days: int
 
     @classmethod
     def configured(cls, env: config.Env | None = None) -> GatewaySettings:
@@ -70,4 +73,5 @@ class GatewaySettings:
             public_url=config.text("GATEWAY_PUBLIC_URL", env).rstrip("/"),
             redis_url=config.text("GATEWAY_REDIS_URL", env),
             redis_prefix=config.text("GATEWAY_REDIS_PREFIX", env),
+            transcript_retention_days=retention_periods(env).transcript_days,
         )
