@@ -57,7 +57,9 @@ def test_a_database_left_readable_by_an_older_version_is_made_private(tmp_path: 
 
 
 def test_the_sandbox_database_is_private_too(tmp_path: Path, open_umask: None) -> None:
-    SandboxDatabase(f"sqlite:///{tmp_path / 'sandbox.db'}").engine.dispose()
+    sandbox = SandboxDatabase(f"sqlite:///{tmp_path / 'sandbox.db'}")
+    sandbox.reset([])
+    sandbox.engine.dispose()
     assert mode(tmp_path / "sandbox.db") == 0o600
 
 
