@@ -8,6 +8,7 @@ later the mode of the database file, so they are private too; ones left from bef
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -38,8 +39,9 @@ def make_private(path: Path) -> None:
     missing = [parent for parent in (path.parent, *path.parent.parents) if not parent.exists()]
     for directory in reversed(missing):
         directory.mkdir(mode=PRIVATE_DIRECTORY, exist_ok=True)
-    # O_CREAT without O_TRUNC: an existing database is opened and left as it is.
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE))
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it first: it is made private below
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE))
     for candidate in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES)):
         try:
             if candidate.exists() and candidate.stat().st_mode & 0o777 != PRIVATE_FILE:

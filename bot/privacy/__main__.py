@@ -24,7 +24,6 @@ from pathlib import Path
 from bot.case_store.db import utc_now
 from bot.case_store.errors import CaseStoreError, CaseStoreUnavailable
 from bot.case_store.personal_data import ConversationWithAgent
-from bot.config import ConfigError
 from bot.privacy import requests
 from bot.privacy.errors import PrivacyError
 from bot.privacy.settings import PrivacySettings
@@ -56,27 +55,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = PrivacySettings.configured()
-        with Stores.open(settings.case_store_url, settings.tracker_store_url) as stores:
-            conversation_id = _conversation(stores, args.conversation, args.ticket)
-            if args.command == "export":
-                return _export(stores, conversation_id, args.out)
-            return _erase(stores, conversation_id, confirmed=args.yes)
+        stores = Stores.open(settings.case_store_url, settings.tracker_store_url)
+    except Exception as exc:  # configuration: a bad period or database URL
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        conversation_id = _conversation(stores, args.conversation, args.ticket)
+        if args.command == "export":
+            return _export(stores, conversation_id, args.out)
+        return _erase(stores, conversation_id, confirmed=args.yes)
     except _NotFound as exc:
         print(exc, file=sys.stderr)
         return 1
     except ConversationWithAgent as exc:
         print(f"not erased: {exc}", file=sys.stderr)
         return 1
-    except ConfigError as exc:
-        print(f"configuration: {exc}", file=sys.stderr)
-        return 2
     except (CaseStoreUnavailable, PrivacyError) as exc:
         reason = getattr(exc.__cause__, "orig", exc.__cause__) or exc
-        print(f"{exc} ({reason}); nothing more was done", file=sys.stderr)
+        print(f"{exc} ({reason}); run the command again once it is back", file=sys.stderr)
         return 2
     except CaseStoreError as exc:
         print(f"the case store refused: {exc}", file=sys.stderr)
         return 2
+    finally:
+        stores.close()
 
 
 def _conversation(stores: Stores, conversation_id: str | None, ticket: str | None) -> str:

@@ -193,3 +193,14 @@ def test_the_retention_job_refuses_an_impossible_period(site: Site) -> None:
     )
     assert done.returncode == 2
     assert "cannot start: RETENTION_TRANSCRIPT_DAYS must be at least 1 day" in done.stderr
+
+
+def test_a_bad_setting_is_named_without_a_traceback(
+    site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RETENTION_TICKET_DAYS", "forever")
+    assert main(["export", "--conversation", "web-mine"]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == "cannot start: RETENTION_TICKET_DAYS must be a whole number, not 'forever'"
+    )
