@@ -12,7 +12,6 @@ progress.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import sys
@@ -23,7 +22,7 @@ from bot.privacy.retention import Expired, expire
 from bot.privacy.settings import PrivacySettings
 from bot.privacy.stores import Stores
 from bot.profile import exit_if_unsafe
-from bot.rounds import interval_seconds, run_rounds
+from bot.rounds import job_arguments, run_rounds
 
 logger = logging.getLogger("bot.privacy.retention_job")
 
@@ -53,20 +52,11 @@ async def run(once: bool, interval: float) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Read the flags and run; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.privacy.retention_job", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--once", action="store_true", help="one round, then exit (for cron or tests)")
-    parser.add_argument(
-        "--interval",
-        type=interval_seconds,
-        default=DEFAULT_INTERVAL,
-        metavar="SECONDS",
-        help=f"seconds between rounds (default {DEFAULT_INTERVAL:g}: once a day)",
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    args = job_arguments(
+        argv,
+        prog="python -m bot.privacy.retention_job",
+        description=__doc__.splitlines()[0],
+        default_interval=DEFAULT_INTERVAL,
     )
     return asyncio.run(run(args.once, args.interval))
 
