@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -58,3 +60,31 @@ async def run_rounds(
             loop.remove_signal_handler(signum)
     logger.info("stopped")
     return status
+
+
+def job_arguments(
+    argv: Sequence[str] | None, *, prog: str, description: str, default_interval: float
+) -> argparse.Namespace:
+    """The flags of a job that runs in rounds, `--once` and `--interval SECONDS`; and its log set up
+    (INFO and above, to stderr, with times)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--once", action="store_true", help="one round, then exit (for cron or tests)")
+    parser.add_argument(
+        "--interval",
+        type=_interval_seconds,
+        default=default_interval,
+        metavar="SECONDS",
+        help=f"seconds between rounds (default {default_interval:g})",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    return args
+
+
+def _interval_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value

@@ -15,14 +15,17 @@ The request (for the helpdesk)
     Content-Type: application/json; charset=utf-8
     X-Webhook-Event-Id:  <event id, 32 hex digits; the same on every retry of the event>
     X-Webhook-Topic:     escalation.opened | escalation.claimed | escalation.resolved |
-                         escalation.handed_back | ticket.changed
+                         escalation.handed_back | ticket.changed | conversation.erased
     X-Webhook-Timestamp: <Unix time in seconds when this attempt was signed>
     X-Webhook-Signature: sha256=<hex>
 
     {"event_id": "...", "topic": "...", "created_at": "<ISO 8601, UTC>", "data": {...}}
 
 The body is UTF-8 JSON (Chinese as is, not \\u-escaped). `data` is the escalation or the ticket as
-plain JSON (times ISO 8601 in UTC, amounts as strings).
+plain JSON (times ISO 8601 in UTC, amounts as strings). `conversation.erased` says that a customer's
+conversation was erased at their request (`python -m bot.privacy erase`): `data` is
+{"conversation_id", "tickets": [numbers], "erased_at"}; delete what you hold of that conversation and
+its escalations, and keep of those tickets only the complaint's facts (see the README, "Personal data").
 
 Verifying a request: compute HMAC-SHA256 with the shared secret (HELPDESK_WEBHOOK_SECRET) as key over
 the bytes `<X-Webhook-Timestamp>.<raw request body>` (the timestamp header's text, a dot, then the body
@@ -37,9 +40,11 @@ told otherwise), e.g. in Python:
 Delivery: any 2xx answer marks the event delivered, and it is never sent again. Anything else (another
 status, redirects included; a timeout; a refused connection) is retried after 2, 4, 8 ... seconds
 (with ±10% jitter) up to 10 minutes between attempts, for as long as it takes: while a helpdesk is
-configured, events are never dropped (delivered ones are deleted after WEBHOOK_KEEP_DELIVERED_DAYS).
-When the helpdesk cannot be reached at all (connection failure, timeout) the round stops there and
-the other events wait for the next one. If a 2xx answer is lost on the way back the event
+configured, events are not dropped (delivered ones are deleted after WEBHOOK_KEEP_DELIVERED_DAYS, and one
+still undelivered after RETENTION_TRANSCRIPT_DAYS by the retention job). Without a helpdesk, unsent
+events are deleted after WEBHOOK_KEEP_DELIVERED_DAYS. When the helpdesk cannot be reached at all
+(connection failure, timeout) the round stops there and the other events wait for the next one. If a
+2xx answer is lost on the way back the event
 is sent again with the same event id, so receivers should ignore event ids they have already handled.
 A failing event does not hold back the ones after it, so events can arrive out of order: the
 escalation's status and times and the ticket's `updated_at` tell which state is the newest.
@@ -336,7 +341,7 @@ def purge(outbox: Outbox, settings: WebhookSettings, now: datetime) -> None:
     if purged:
         logger.info("purged %d event(s) delivered before %s", purged, kept_since.date())
     if not settings.url:
-        unsent = outbox.purge_unsent(kept_since)
+        unsent = outbox.purge_undelivered(kept_since)
         if unsent:
             logger.info("purged %d unsent event(s) written before %s: no helpdesk", unsent, kept_since.date())
 

@@ -14,7 +14,12 @@ fi
 # shellcheck source=scripts/defaults.env
 source "$ROOT/scripts/defaults.env"
 set +a
+# What the processes write (SQLite databases, logs, posters, screenshots) is the owner's alone: the
+# databases hold customers' words and cases (the code makes them 0600 whatever the umask; this covers
+# the rest).
+umask 077
 mkdir -p "$ROOT/var" "$ROOT/models"
+chmod 700 "$ROOT/var"
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -65,8 +70,8 @@ ensure_debian_packages() {
   [ $# -eq 0 ] && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     log "installing $* (Debian packages)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    # System packages are for every user: the usual umask, not ours.
+    (umask 022 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null)
     return 0
   fi
   echo "Missing Debian packages: $*. Ask an administrator to run: sudo apt-get update && sudo apt-get install $*" >&2

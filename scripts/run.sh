@@ -13,7 +13,7 @@ python -m bot.case_store upgrade
 
 if [ "$ASSISTANT_PROFILE" = production ]; then
   PROCFILE=Procfile.production
-  PROCESSES=(gateway1 gateway2 rasa1 rasa2 actions1 actions2 webhooks retry)
+  PROCESSES=(gateway1 gateway2 rasa1 rasa2 actions1 actions2 webhooks retry retention)
   # The sandbox is never part of a real deployment; RUN_SANDBOX=1 adds it for a demo on one machine.
   [ "${RUN_SANDBOX:-0}" = 1 ] && PROCESSES+=(sandbox)
   HEALTH=("http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$((ACTION_PORT + 1))/health"
@@ -26,7 +26,7 @@ else
     1|2|3|4) ;;
     *) echo "RASA_SERVERS must be 1 to 4 (the Procfile's rasa, rasa2, rasa3, rasa4), not '$RASA_SERVERS'" >&2; exit 2 ;;
   esac
-  PROCESSES=(actions sandbox retry gateway webhooks)
+  PROCESSES=(actions sandbox retry gateway webhooks retention)
   HEALTH=("http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$SANDBOX_PORT/health")
   RASA_PORTS=()
   for ((i = 0; i < RASA_SERVERS; i++)); do

@@ -12,7 +12,6 @@ import functools
 import inspect
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event
@@ -24,6 +23,7 @@ from sqlalchemy.pool import QueuePool
 from bot import config
 from bot.case_store.errors import CaseStoreUnavailable
 from bot.case_store.outbox_hook import record_ticket_changes
+from bot.private_files import make_private, sqlite_file
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Passes through a unit of work that lost a race (a unique violation) before giving up.
@@ -82,10 +82,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
-    database = parsed.database
-    in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
-    if not in_memory:
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_file(parsed)
+    in_memory = path is None
+    if path is not None:
+        make_private(path)  # tickets and escalations: the owner's alone (0600)
     pool: dict[str, Any] = {} if in_memory else {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 20}
     engine = create_engine(
         parsed,

@@ -7,9 +7,10 @@ deliverer (bot.webhooks) reads the
 rows through `Outbox`: `claim_next` takes the oldest due row and moves its `next_attempt_at` ahead by a
 lease before the row is sent, so a second deliverer does not send it at the same time (PostgreSQL
 picks with FOR UPDATE SKIP LOCKED; on SQLite the writer's BEGIN IMMEDIATE serializes the claims);
-`mark_delivered` / `mark_failed` record the result. Rows are never dropped while a helpdesk is
-configured (`purge_delivered` removes delivered ones only); without one, nothing would ever send them,
-and `purge_unsent` removes them after the same retention, so the outbox does not grow for ever.
+`mark_delivered` / `mark_failed` record the result. Rows are not dropped before the helpdesk has them:
+`purge_delivered` removes delivered ones, and `purge_undelivered` what can never be sent (no helpdesk is
+configured, so the outbox would grow for ever) or what the retention rules (bot/privacy) say has
+outlived its purpose.
 """
 
 from __future__ import annotations
@@ -115,14 +116,15 @@ class Outbox:
             )
             return result.rowcount
 
-    def purge_unsent(self, created_before: datetime) -> int:
-        """Delete undelivered rows created before `created_before`; returns how many. Only for a
-        deployment without a helpdesk: with one, an undelivered row waits until it is accepted."""
+    def purge_undelivered(self, written_before: datetime) -> int:
+        """Delete rows never delivered and written before `written_before`; returns how many. For a
+        deployment without a helpdesk (nothing will ever send them) and for the retention job (the
+        helpdesk has not taken them for as long as their data may be kept)."""
         with self._writes.begin() as session:
             result = session.execute(
                 delete(OutboxRow)
                 .where(OutboxRow.delivered_at.is_(None))
-                .where(OutboxRow.created_at < created_before)
+                .where(OutboxRow.created_at < written_before)
                 .execution_options(synchronize_session=False)
             )
             return result.rowcount

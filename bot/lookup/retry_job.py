@@ -10,7 +10,6 @@ after the round in progress, so that no case is left half made; a second one sto
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import sys
@@ -20,7 +19,7 @@ from bot.case_store import CaseDatabase
 from bot.lookup.complaint import CaseResult
 from bot.lookup.service import LookupService
 from bot.profile import exit_if_unsafe
-from bot.rounds import run_rounds
+from bot.rounds import job_arguments, run_rounds
 
 logger = logging.getLogger("bot.lookup.retry_job")
 
@@ -69,29 +68,13 @@ async def run(once: bool, interval: float) -> int:
         database.close()
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Read the flags and run; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.lookup.retry_job", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--once", action="store_true", help="one round, then exit (for cron or tests)")
-    parser.add_argument(
-        "--interval",
-        type=_positive,
-        default=DEFAULT_INTERVAL,
-        metavar="SECONDS",
-        help=f"seconds between rounds (default {DEFAULT_INTERVAL:g})",
-    )
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    args = job_arguments(
+        argv,
+        prog="python -m bot.lookup.retry_job",
+        description=__doc__.splitlines()[0],
+        default_interval=DEFAULT_INTERVAL,
     )
     # httpx logs every request at INFO, search parameters included: only its warnings belong here.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -34,6 +34,8 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.private_files import make_private_sqlite
+
 # How long a SQLite writer waits for another process's transaction before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # How many conversations looked up in vain are remembered, waiting to be created.
@@ -53,6 +55,8 @@ _SESSION_EVENTS = sa.text(
 
 class IncrementalSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The customers' words: a SQLite file is made the owner's alone (0600) before Rasa creates it.
+        make_private_sqlite(_database_url(kwargs))
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self._share_sqlite_file()
@@ -137,6 +141,15 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
             "action_name": data.get("name"),
             "data": json.dumps(data),
         }
+
+
+def _database_url(settings: dict[str, Any]) -> str:
+    """The URL Rasa's SQLTrackerStore connects to, from the endpoints file's settings: a whole URL in
+    `url` (given as `host`), else `dialect` and `db` (our endpoints files use no other settings)."""
+    host = settings.get("host") or ""
+    if "://" in host:
+        return host
+    return f"{settings.get('dialect') or 'sqlite'}:///{settings.get('db') or 'rasa.db'}"
 
 
 def _configure_sqlite_connection(connection: Any, _record: Any) -> None:

@@ -2,7 +2,8 @@
 (`bot/text/customer/zh.json`, `en.json`).
 
 - `widget`: the chat widget's own words; the gateway writes both languages into widget.js when it
-  loads it (`widget_script`), so the widget has no copy of its own.
+  loads it (`widget_script`), so the widget has no copy of its own. `privacy` gets the configured
+  number of days a chat is kept there (RETENTION_TRANSCRIPT_DAYS), never a number of its own.
 - `notices`: what the gateway itself says (rate limits, a message too long, the assistant down…).
 - `words`: words the actions put into responses ("the last few days" when no time was given).
 """
@@ -38,9 +39,16 @@ def word(key: str, language: str) -> str:
     return catalogue(language)["words"][key]
 
 
-def widget_script(source: bytes) -> bytes:
+def widget_texts(language: str, transcript_days: int) -> dict[str, Any]:
+    """The widget's words in `language`, the privacy line saying how many days a chat is kept."""
+    texts = dict(catalogue(language)["widget"])
+    texts["privacy"] = texts["privacy"].format(days=transcript_days)
+    return texts
+
+
+def widget_script(source: bytes, *, transcript_days: int) -> bytes:
     """widget.js with the widget texts of every language written in where it expects them."""
     if source.count(WIDGET_PLACEHOLDER) != 1:
         raise ValueError("widget.js must hold the customer texts' placeholder exactly once")
-    texts = {language: catalogue(language)["widget"] for language in LANGUAGES}
+    texts = {language: widget_texts(language, transcript_days) for language in LANGUAGES}
     return source.replace(WIDGET_PLACEHOLDER, json.dumps(texts, ensure_ascii=False).encode("utf-8"))

@@ -31,7 +31,7 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     app.config.WEBSOCKET_PING_INTERVAL = 20
     app.config.WEBSOCKET_PING_TIMEOUT = 20
     app.config.FALLBACK_ERROR_FORMAT = "text"
-    assets = load_assets()
+    assets = load_assets(transcript_days=settings.transcript_retention_days)
     try:
         # What the gateway processes share; in Redis, checked now: no gateway starts without it.
         shared = create_shared_state(settings)

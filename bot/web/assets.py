@@ -24,10 +24,10 @@ class Asset:
     etag: str
 
 
-def load_asset(path: Path) -> Asset:
+def load_asset(path: Path, *, transcript_days: int) -> Asset:
     body = path.read_bytes()
     if path.name == "widget.js":
-        body = widget_script(body)
+        body = widget_script(body, transcript_days=transcript_days)
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if content_type.startswith("text/") or content_type.endswith("javascript"):
         content_type += "; charset=utf-8"
@@ -39,9 +39,13 @@ def load_asset(path: Path) -> Asset:
     )
 
 
-def load_assets(directory: Path = STATIC_DIR) -> dict[str, Asset]:
-    """Every file of the static folder by name."""
-    return {path.name: load_asset(path) for path in sorted(directory.iterdir()) if path.is_file()}
+def load_assets(*, transcript_days: int, directory: Path = STATIC_DIR) -> dict[str, Asset]:
+    """Every file of the static folder by name; the widget tells how many days a chat is kept."""
+    return {
+        path.name: load_asset(path, transcript_days=transcript_days)
+        for path in sorted(directory.iterdir())
+        if path.is_file()
+    }
 
 
 def asset_response(request: Request, asset: Asset) -> HTTPResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import config
+from bot.privacy.settings import retention_periods
 from bot.profile import PRODUCTION, profile
 
 
@@ -45,6 +46,8 @@ class GatewaySettings:
     # Staff session cookies are `Secure` even on a plain-http request: in production TLS ends at
     # the load balancer, so a request's scheme cannot tell.
     staff_cookies_secure: bool
+    # How many days a chat is kept (the retention job deletes it then); the widget tells the customer.
+    transcript_retention_days: int
 
     @classmethod
     def configured(cls, env: config.Env | None = None) -> GatewaySettings:
@@ -75,4 +78,5 @@ class GatewaySettings:
             redis_url=config.text("GATEWAY_REDIS_URL", env),
             redis_prefix=config.text("GATEWAY_REDIS_PREFIX", env),
             staff_cookies_secure=profile(env) == PRODUCTION,
+            transcript_retention_days=retention_periods(env).transcript_days,
         )

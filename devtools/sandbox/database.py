@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, create_engine, func, select
 from sqlalchemy.engine import Engine, make_url
@@ -21,6 +20,7 @@ from bot.merchant_api.models import (
     SearchQuery,
     Transaction,
 )
+from bot.private_files import make_private_sqlite
 
 # Codes of an issuer decline: nothing was charged, so there is nothing to refund.
 DECLINE_CODES = frozenset({"05", "51", "55"})
@@ -334,5 +334,5 @@ def _engine(url: str) -> Engine:
         return create_engine(
             url, future=True, poolclass=StaticPool, connect_args={"check_same_thread": False}
         )
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    make_private_sqlite(parsed)  # card data of the fake acquirer, private as the real stores are
     return create_engine(url, future=True)

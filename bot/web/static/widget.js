@@ -154,6 +154,7 @@
   const scroller = h('div', 'scroll');
   const intro = h('p', 'intro');
   intro.hidden = !!qrToken; // a scanned code's conversation opens with the shop's own greeting
+  const privacy = h('p', 'privacy'); // how long the chat is kept, and how to ask for a copy or deletion
   const log = h('div', 'log');
   attr(log, 'role', 'log');
   attr(log, 'aria-live', 'polite');
@@ -161,7 +162,7 @@
   attr(typing, 'role', 'img');
   typing.append(h('span'), h('span'), h('span'));
   typing.hidden = true;
-  scroller.append(intro, log, typing);
+  scroller.append(intro, privacy, log, typing);
   const form = h('form', 'compose');
   const ta = h('textarea', 'input');
   ta.rows = 1;
@@ -377,6 +378,7 @@
     if (PAGE) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     titleEl.textContent = t.title;
     intro.textContent = t.intro;
+    privacy.textContent = t.privacy;
     ta.placeholder = t.ph;
     attr(ta, 'aria-label', t.input);
     sendBtn.textContent = t.send;

@@ -185,3 +185,19 @@ def test_outbox_times_are_utc(escalations: EscalationStore, outbox: Outbox) -> N
     [message] = outbox.messages()
     assert message.created_at.tzinfo is not None
     assert message.created_at.utcoffset() == timezone.utc.utcoffset(None)
+
+
+
+def test_purge_undelivered_deletes_only_undelivered_rows_written_before_the_given_time(
+    escalations: EscalationStore, outbox: Outbox, clock: Clock
+) -> None:
+    _open(escalations, "conv-delivered")
+    _open(escalations, "conv-old")
+    delivered = outbox.claim_next(clock.now, timedelta(seconds=30))
+    assert delivered is not None and outbox.mark_delivered(delivered, clock.now)
+    clock.advance(days=200)
+    _open(escalations, "conv-new")
+
+    assert outbox.purge_undelivered(clock.now - timedelta(days=180)) == 1
+    left = [json.loads(message.payload)["conversation_id"] for message in outbox.messages()]
+    assert left == ["conv-delivered", "conv-new"]  # delivered ones are the deliverer's to purge

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -165,3 +166,15 @@ def test_rasa_builds_it_from_the_endpoint_settings(tmp_path: Path) -> None:
         db=str(tmp_path / "t.db"),
     )
     assert isinstance(create_tracker_store(settings, DOMAIN), IncrementalSQLTrackerStore)
+
+
+def test_a_sqlite_tracker_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    before = os.umask(0)  # a process that would make the file anyone's
+    try:
+        store = store_at(IncrementalSQLTrackerStore, tmp_path / "var" / "tracker.db")
+        asyncio.run(conversation_history(store))
+    finally:
+        os.umask(before)
+    files = [tmp_path / "var" / name for name in ("tracker.db", "tracker.db-wal", "tracker.db-shm")]
+    assert [path.stat().st_mode & 0o777 for path in files] == [0o600, 0o600, 0o600]
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700

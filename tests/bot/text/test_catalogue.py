@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.lookup.outcomes import OUTCOMES
-from bot.text.catalogue import WIDGET_PLACEHOLDER, catalogue, notice, widget_script, word
+from bot.text.catalogue import WIDGET_PLACEHOLDER, catalogue, notice, widget_script, widget_texts, word
 from bot.text.language import LANGUAGES, detect_language
 from bot.web.assets import STATIC_DIR
 
@@ -38,15 +38,29 @@ def test_unknown_language_falls_back_to_chinese() -> None:
     assert word("any_shop", "fr") == word("any_shop", "zh") != word("any_shop", "en")
 
 
-def test_the_served_widget_carries_both_languages_texts() -> None:
-    source = (STATIC_DIR / "widget.js").read_bytes()
-    served = widget_script(source)
+def _served_texts(transcript_days: int) -> dict:
+    served = widget_script((STATIC_DIR / "widget.js").read_bytes(), transcript_days=transcript_days)
     assert WIDGET_PLACEHOLDER not in served
     start = served.index(b"const S = ") + len(b"const S = ")
     texts, _ = json.JSONDecoder().raw_decode(served[start:].decode("utf-8"))
-    assert texts == {language: catalogue(language)["widget"] for language in LANGUAGES}
+    return texts
+
+
+def test_the_served_widget_carries_both_languages_texts() -> None:
+    assert _served_texts(180) == {language: widget_texts(language, 180) for language in LANGUAGES}
+    for language in LANGUAGES:
+        others = {k: v for k, v in widget_texts(language, 180).items() if k != "privacy"}
+        assert others == {k: v for k, v in catalogue(language)["widget"].items() if k != "privacy"}
+
+
+def test_the_privacy_line_gives_the_configured_days_in_each_language() -> None:
+    zh, en = (_served_texts(45)[language]["privacy"] for language in ("zh", "en"))
+    assert zh.startswith("聊天记录保存45天后自动删除") and "转人工" in zh
+    assert en.startswith("We keep this chat for 45 days") and "talk to a person" in en
+    assert detect_language(zh) == "zh" and detect_language(en) == "en"
+    assert "{days}" not in json.dumps(_served_texts(45), ensure_ascii=False)
 
 
 def test_a_widget_without_its_placeholder_is_refused() -> None:
     with pytest.raises(ValueError, match="placeholder"):
-        widget_script(b"const S = {};")
+        widget_script(b"const S = {};", transcript_days=180)
