@@ -17,7 +17,9 @@ from bot.web.shared_state import SharedStateUnavailable, create_shared_state
 from bot.web.staff.merchant_pages import merchant_blueprint
 from bot.web.staff.support_console import support_blueprint
 
-PAGES = {"/": "page.html", "/demo": "demo.html"}
+# The chat inside a shop's iframe (the widget's script puts it there): the one page that may be framed.
+EMBED_PAGE = "/embed"
+PAGES = {"/": "page.html", "/demo": "demo.html", EMBED_PAGE: "embed.html"}
 FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
 
@@ -60,10 +62,13 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.content_type and response.content_type.startswith("text/html"):
-            # Only the chat may be framed by the sites that embed it; the staff pages never are.
-            staff = request.path.startswith(("/merchant", "/support"))
-            framers = frozenset() if staff else settings.allowed_origins
+            # Only the embedded chat may be framed, by the gateway's pages and the sites allowed to
+            # embed it (the same list as the socket's); no other page is, by anyone.
+            embed = request.path == EMBED_PAGE
+            framers = ["'self'", *sorted(settings.allowed_origins)] if embed else ["'none'"]
             response.headers["Content-Security-Policy"] = _page_policy(request.host, framers)
+            if not embed:
+                response.headers["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
 
     for route, filename in PAGES.items():
         app.add_route(_serve(assets[filename]), route, name=filename.replace(".", "_"))
@@ -94,9 +99,9 @@ def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
     return handler
 
 
-def _page_policy(host: str, allowed_origins: frozenset[str]) -> str:
-    """Only the gateway's own scripts, styles and socket; framed only by the allowed sites."""
-    ancestors = " ".join(["'self'", *sorted(allowed_origins)])
+def _page_policy(host: str, framers: list[str]) -> str:
+    """Only the gateway's own scripts, styles and socket; framed only by `framers`."""
+    ancestors = " ".join(framers)
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"connect-src 'self' ws://{host} wss://{host}; base-uri 'none'; form-action 'self'; "
