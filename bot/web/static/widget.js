@@ -571,6 +571,13 @@
     root.addEventListener('keydown', (e) => {
       if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.preventDefault(); setOpen(false, true); }
     });
+    // The frame is laid out only while the shop's page shows it: measure again when it appears.
+    let shownHeight = 0;
+    window.addEventListener('resize', () => {
+      autosize();
+      if (!shownHeight) toEnd();
+      shownHeight = window.innerHeight;
+    });
     window.addEventListener('message', (ev) => {
       const d = ev.data;
       if (ev.source !== window.parent || ev.origin !== HOST || !d) return;
