@@ -108,7 +108,7 @@
     }
     let lang = me.getAttribute('data-lang');
     if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
-    let isOpen = false, unread = 0, listening = false, pending = null;
+    let isOpen = false, unread = 0, listening = false, pending = null, cssOk = false;
 
     const host = h('div');
     host.id = 'cb-chat';
@@ -152,6 +152,7 @@
       if (v) unread = 0;
       label();
     };
+    const setRootShown = () => { root.hidden = !(cssOk && listening); };
     const tell = (command) => frame.contentWindow.postMessage(command, ORIGIN);
     const setOpen = (v, focus) => {
       show(v);
@@ -180,8 +181,6 @@
       if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.preventDefault(); setOpen(false, true); }
     });
 
-    let cssOk = false;
-    const setRootShown = () => { root.hidden = !(cssOk && listening); };
     const cssDone = () => { cssOk = true; setRootShown(); };
     link.addEventListener('load', cssDone);
     link.addEventListener('error', cssDone);
