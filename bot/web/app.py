@@ -19,7 +19,9 @@ from bot.web.shared_state import SharedStateUnavailable, create_shared_state
 from bot.web.staff.merchant_pages import merchant_blueprint
 from bot.web.staff.support_console import support_blueprint
 
-PAGES = {"/": "page.html", "/demo": "demo.html"}
+# The chat inside a shop's iframe (the widget's script puts it there): the one page that may be framed.
+EMBED_PAGE = "/embed"
+PAGES = {"/": "page.html", "/demo": "demo.html", EMBED_PAGE: "embed.html"}
 FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
 HOST_AND_PORT = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
@@ -63,10 +65,13 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.content_type and response.content_type.startswith("text/html"):
-            # Only the chat may be framed by the sites that embed it; the staff pages never are.
-            staff = request.path.startswith(("/merchant", "/support"))
-            framers = frozenset() if staff else settings.allowed_origins
+            # Only the embedded chat may be framed, by the gateway's pages and the sites allowed to
+            # embed it (the same list as the socket's); no other page is, by anyone.
+            embed = request.path == EMBED_PAGE
+            framers = ["'self'", *sorted(settings.allowed_origins)] if embed else ["'none'"]
             response.headers["Content-Security-Policy"] = page_policy(settings.public_url, framers)
+            if not embed:
+                response.headers["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
 
     for route, filename in PAGES.items():
         app.add_route(_serve(assets[filename]), route, name=filename.replace(".", "_"))
@@ -97,15 +102,15 @@ def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
     return handler
 
 
-def page_policy(public_url: str, allowed_origins: frozenset[str]) -> str:
-    """Only the gateway's own scripts, styles and socket; framed only by the allowed sites.
+def page_policy(public_url: str, framers: list[str]) -> str:
+    """Only the gateway's own scripts, styles and socket; framed only by `framers`.
 
     Made from the configuration alone: a request's Host header is the client's to write, and once
     it wrote the policy (`Host: x; script-src *`) it could loosen it. 'self' covers the socket on the
     page's own host; the public URL's socket is named too, for browsers whose 'self' leaves out
     ws:// and wss://."""
     connect = " ".join(["'self'", *_socket_origin(public_url)])
-    ancestors = " ".join(["'self'", *sorted(allowed_origins)])
+    ancestors = " ".join(framers)
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         f"connect-src {connect}; base-uri 'none'; form-action 'self'; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, FrameLocator, Locator, Page, expect
 
 from bot.config import PROJECT_ROOT
 
@@ -36,6 +36,17 @@ class Widget:
     """The chat as a customer sees it: messages, buttons, the input box."""
 
     page: Page
+    # On a shop's page the chat runs in the launcher's iframe: `Widget.embedded(page)`.
+    frame: FrameLocator | None = None
+
+    @classmethod
+    def embedded(cls, page: Page) -> Widget:
+        return cls(page, page.frame_locator("#cb-chat iframe"))
+
+    @property
+    def chat(self) -> Page | FrameLocator:
+        """Where the chat's own elements are: the page, or the iframe on a shop's page."""
+        return self.frame or self.page
 
     def open(self, url: str) -> Widget:
         self.page.goto(url)
@@ -43,23 +54,23 @@ class Widget:
         return self
 
     def wait_ready(self) -> None:
-        expect(self.page.locator("#cb-chat")).to_have_attribute("data-ready", "true", timeout=20_000)
+        expect(self.chat.locator("#cb-chat")).to_have_attribute("data-ready", "true", timeout=20_000)
 
     @property
     def input(self) -> Locator:
-        return self.page.locator("#cb-chat textarea")
+        return self.chat.locator("#cb-chat textarea")
 
     @property
     def bot_messages(self) -> Locator:
-        return self.page.locator("#cb-chat .msg-bot")
+        return self.chat.locator("#cb-chat .msg-bot")
 
     @property
     def user_messages(self) -> Locator:
-        return self.page.locator("#cb-chat .msg-user")
+        return self.chat.locator("#cb-chat .msg-user")
 
     @property
     def notices(self) -> Locator:
-        return self.page.locator("#cb-chat .msg-notice")
+        return self.chat.locator("#cb-chat .msg-notice")
 
     def say(self, text: str, expect_reply: bool = True) -> str:
         """Type and send a message; the text of the bot's last reply to it."""
@@ -73,13 +84,13 @@ class Widget:
     def tap(self, title: str) -> str:
         """Tap one of the bot's buttons; the text of the bot's last reply."""
         before = self.bot_messages.count()
-        self.page.locator("#cb-chat .msg-bot button:enabled", has_text=title).last.tap()
+        self.chat.locator("#cb-chat .msg-bot button:enabled", has_text=title).last.tap()
         return self.wait_for_reply(before)
 
     def wait_for_reply(self, before: int) -> str:
         expect(self.bot_messages).not_to_have_count(before, timeout=60_000)
         # The typing indicator goes when the last reply of the turn has arrived.
-        expect(self.page.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
+        expect(self.chat.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
         return self.bot_messages.last.inner_text()
 
     def screenshot(self, name: str) -> Path:

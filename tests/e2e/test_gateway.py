@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -152,7 +153,26 @@ def test_pages_carry_a_strict_content_security_policy(assistant: Client) -> None
     page = httpx.get(assistant.processes.gateway_url + "/")
     assert page.status_code == 200 and 'src="/widget.js"' in page.text
     policy = page.headers["content-security-policy"]
-    assert "script-src 'self'" in policy and "frame-ancestors 'self'" in policy
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+
+
+def test_only_the_embedded_chat_may_be_framed_and_only_by_the_sites_allowed(
+    assistant: Client, tmp_path: Path
+) -> None:
+    shop = "https://shop.example"
+    with extra_gateway(assistant.processes, tmp_path, GATEWAY_ALLOWED_ORIGINS=shop) as gateway:
+        embed = httpx.get(gateway + "/embed")
+        assert embed.status_code == 200 and 'data-mode="embed"' in embed.text
+        assert embed.headers["content-security-policy"].endswith(f"frame-ancestors 'self' {shop}")
+        assert "x-frame-options" not in embed.headers
+        for path in ("/", "/demo", "/q/" + "A" * 26, "/merchant/login", "/support/login"):
+            page = httpx.get(gateway + path)
+            assert page.status_code == 200, path
+            assert page.headers["content-security-policy"].endswith("frame-ancestors 'none'"), path
+            assert page.headers["x-frame-options"] == "DENY", path
+    shared = httpx.get(assistant.processes.gateway_url + "/embed")  # no other site is allowed there
+    assert shared.headers["content-security-policy"].endswith("frame-ancestors 'self'")
     widget = httpx.get(assistant.processes.gateway_url + "/widget.js", headers={"Accept-Encoding": "gzip"})
     assert (
         widget.headers["content-encoding"] == "gzip" and widget.headers["x-content-type-options"] == "nosniff"

@@ -131,7 +131,7 @@ def test_nobody_signed_out_gets_in(gateway: Gateway, escalations: list[int], cas
         assert page.status_code == 303 and page.headers["location"] == "/support/login"
         login = client.get("/support/login")
         assert (
-            login.status_code == 200 and "frame-ancestors 'self'" in login.headers["content-security-policy"]
+            login.status_code == 200 and "frame-ancestors 'none'" in login.headers["content-security-policy"]
         )
         assert client.get("/support/api/queue").status_code == 401
         assert client.get(f"/support/api/escalations/{escalations[0]}").status_code == 401

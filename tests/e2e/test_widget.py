@@ -185,13 +185,14 @@ def test_the_widget_and_the_case_card_follow_the_language_the_customer_writes(
     assert "退款" in card["text"], card
 
 
+# Run inside the chat's iframe: counts the bot's messages that arrive while the chat is closed.
 COUNT_MESSAGES_WHILE_CLOSED = """host => {
     window.cbWhileClosed = 0;
-    const launcher = host.shadowRoot.querySelector('.launcher');
+    const root = host.shadowRoot.querySelector('.root');
     new MutationObserver((records) => {
         for (const record of records) {
             for (const node of record.addedNodes) {
-                const closed = launcher.getAttribute('aria-expanded') === 'false';
+                const closed = !root.classList.contains('is-open');
                 if (node.nodeType === 1 && node.classList.contains('msg-bot') && closed) {
                     window.cbWhileClosed += 1;
                 }
@@ -210,6 +211,9 @@ SEND_WITH_ENTER_THEN_ESCAPE = """(host, text) => {
     }
 }"""
 
+LAUNCHER_SAYS = """host => [host.shadowRoot.querySelector('.badge').textContent,
+                  host.shadowRoot.querySelector('.launcher').getAttribute('aria-label')]"""
+
 
 def test_the_floating_widget_on_a_shop_page_counts_unread(assistant: Client, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
@@ -217,28 +221,39 @@ def test_the_floating_widget_on_a_shop_page_counts_unread(assistant: Client, bro
     page.goto(assistant.processes.gateway_url + "/demo")
     launcher = page.locator("#cb-chat .launcher")
     launcher.click()
-    widget = Widget(page)
+    widget = Widget.embedded(page)
     widget.wait_ready()
     expect(widget.input).to_be_focused()
-    # Count, in the page, the bot's messages that appear while the panel is closed. The message is
-    # sent and the panel closed in one script run, so no reply can land before the panel closes.
-    page.locator("#cb-chat").evaluate(COUNT_MESSAGES_WHILE_CLOSED)
-    page.locator("#cb-chat").evaluate(SEND_WITH_ENTER_THEN_ESCAPE, "刷卡失败 扣了钱")
+    # Count, in the chat, the bot's messages that appear while it is closed. The message is sent
+    # and the chat closed in one script run, so no reply can land before it closes.
+    chat = widget.chat.locator("#cb-chat")
+    chat.evaluate(COUNT_MESSAGES_WHILE_CLOSED)
+    chat.evaluate(SEND_WITH_ENTER_THEN_ESCAPE, "刷卡失败 扣了钱")
     expect(launcher).to_be_focused()
+    expect(page.locator("#cb-chat iframe")).to_be_hidden()
     expect(page.locator("#cb-chat .badge")).to_be_visible(timeout=60_000)
-    expect(page.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
-    for _ in range(10):  # the rest of the reply may still be landing: the two agree all along
-        badge_text, label, while_closed = page.locator("#cb-chat").evaluate(
-            """host => [host.shadowRoot.querySelector('.badge').textContent,
-                        host.shadowRoot.querySelector('.launcher').getAttribute('aria-label'),
-                        window.cbWhileClosed]"""
-        )
+    expect(widget.chat.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
+
+    # The rest of the reply may still be landing: whenever the count and the launcher hold still
+    # for a moment (the frame tells the page by postMessage), the two agree.
+    def look() -> tuple[int, list[str]]:
+        return chat.evaluate("() => window.cbWhileClosed"), page.locator("#cb-chat").evaluate(LAUNCHER_SAYS)
+
+    agreed = 0
+    for _ in range(20):
+        first = look()
+        page.wait_for_timeout(150)
+        if look() != first:
+            continue
+        while_closed, (badge_text, label) = first
         assert while_closed >= 1
         assert badge_text == str(while_closed)
         assert label == f"打开在线客服（{while_closed} 条新消息）"  # what a screen reader says
-        page.wait_for_timeout(200)
+        agreed += 1
+    assert agreed >= 5
     launcher.click()
     expect(page.locator("#cb-chat .badge")).to_be_hidden()
-    box = page.locator("#cb-chat [role=log]").bounding_box()
+    expect(widget.input).to_be_focused()
+    box = page.locator("#cb-chat iframe").bounding_box()
     assert box is not None and box["width"] < 500, "a floating panel on a desktop, not the whole page"
     context.close()

@@ -1,7 +1,7 @@
 /* Payment-help chat widget. Plain ES2017, no dependencies. Protocol: docs/widget-protocol.md.
  * One file on purpose (one <script> tag, no build step); its sections, in order:
- * strings · storage · DOM helpers · build the UI · state · language · open / close (floating) ·
- * compose · socket · start */
+ * strings · DOM helpers · launcher (a shop's page) · what may rest in storage · storage · build the UI · state · language ·
+ * open / close (embedded) · compose · socket · start */
 (function () {
   'use strict';
   if (document.getElementById('cb-chat')) return;
@@ -18,52 +18,22 @@
   const SRC = new URL(me.src, location.href);
   const ORIGIN = SRC.origin;
   const WS_URL = (SRC.protocol === 'https:' ? 'wss://' : 'ws://') + SRC.host + '/ws';
-  const PAGE = me.getAttribute('data-mode') === 'page';
+  // The chat itself runs only on the gateway's own pages: full page (data-mode="page": the chat
+  // page, QR landing pages) or inside a shop's iframe (data-mode="embed", the page /embed).
+  // Anywhere else (a shop's page) this script is the launcher.
+  const HOME = location.origin === ORIGIN;
+  const MODE = me.getAttribute('data-mode');
+  const EMBED = HOME && MODE === 'embed' && window.parent !== window;
+  const CHAT = EMBED || (HOME && (MODE === 'page' || MODE === 'embed'));
+  const PAGE = CHAT && !EMBED;
+  const ARGS = new URLSearchParams(location.search);
   const NS = 'cbchat:' + ORIGIN + ':';
   const SVGNS = 'http://www.w3.org/2000/svg';
 
   /* ---------- strings ---------- */
   // Both languages' texts, from bot/text/customer/*.json: the gateway writes them in when it loads this file.
   const S = /*@CUSTOMER_TEXTS@*/null;
-
-  /* ---------- storage (localStorage, in-memory fallback) ---------- */
-  const mem = {};
-  const load = (key) => {
-    try { const v = localStorage.getItem(NS + key); if (v !== null) return v; } catch (e) { /* blocked */ }
-    return key in mem ? mem[key] : null;
-  };
-  const save = (key, v) => {
-    mem[key] = v;
-    try { if (v == null) localStorage.removeItem(NS + key); else localStorage.setItem(NS + key, v); } catch (e) { /* blocked */ }
-  };
-  let outbox = [];
-  try { outbox = JSON.parse(load('outbox') || '[]'); } catch (e) { /* corrupt */ }
-  if (!Array.isArray(outbox)) outbox = [];
-  const saveOutbox = () => save('outbox', outbox.length ? JSON.stringify(outbox) : null);
-
-  // A merchant's QR code opens /Q/<token>. A code this browser has not used yet starts a new
-  // conversation with the facts it stands for; the gateway checks the token, never the widget.
-  const qrMatch = PAGE ? /^\/q\/([a-z2-7]{26})\/?$/i.exec(location.pathname) : null;
-  const qrToken = qrMatch ? qrMatch[1].toUpperCase() : null;
-  let scanning = !!qrToken && load('qr') !== qrToken;
-  if (scanning) { outbox = []; saveOutbox(); }
-
   const isLang = (l) => l === 'zh' || l === 'en';
-  let lang = me.getAttribute('data-lang');
-  if (!isLang(lang)) lang = load('lang');
-  if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
-  const T = () => S[lang];
-
-  const uid = () => {
-    const c = window.crypto;
-    if (c && c.randomUUID) return c.randomUUID();
-    const b = new Uint8Array(16);
-    if (c && c.getRandomValues) c.getRandomValues(b);
-    else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    const x = Array.prototype.map.call(b, (n) => (n + 256).toString(16).slice(1)).join('');
-    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
-  };
 
   /* ---------- DOM helpers ---------- */
   const h = (tag, cls, text) => {
@@ -122,15 +92,182 @@
       : 'Sun Mon Tue Wed Thu Fri Sat'.split(' ')[wd] + ', ' + d + ' ' + 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ')[mo - 1] + ' ' + y;
   };
 
+  /* ---------- launcher (a shop's page) ---------- */
+  // Everything the chat keeps (the conversation token, unsent messages, the draft) is kept in
+  // localStorage, so the chat runs only on the gateway's own origin: on a shop's page this script
+  // adds a launcher button and an iframe of the gateway's /embed page, whose storage and DOM the
+  // shop's own scripts cannot read. The two speak through postMessage, each checking the other's
+  // window and origin; nothing said there is secret (open or closed, unread count, language).
+  if (!CHAT) {
+    // What versions of the widget that ran on the shop's page left in its storage (on the gateway's
+    // own pages, such as /demo, that storage is the chat's).
+    if (!HOME) {
+      try {
+        Object.keys(localStorage).filter((key) => key.indexOf(NS) === 0).forEach((key) => localStorage.removeItem(key));
+      } catch (e) { /* blocked */ }
+    }
+    let lang = me.getAttribute('data-lang');
+    if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
+    let isOpen = false, unread = 0, listening = false, pending = null, cssOk = false;
+
+    const host = h('div');
+    host.id = 'cb-chat';
+    attr(host, 'data-mode', 'floating');
+    const shadow = host.attachShadow({ mode: 'open' });
+    const link = h('link');
+    link.rel = 'stylesheet';
+    link.href = ORIGIN + '/widget.css';
+    const root = h('div', 'root floating');
+    root.hidden = true; // until the stylesheet is in and the chat in the frame answers
+    const launcher = h('button', 'launcher');
+    launcher.type = 'button';
+    attr(launcher, 'aria-controls', 'cb-frame');
+    const badge = h('span', 'badge');
+    attr(badge, 'aria-hidden', 'true');
+    badge.hidden = true;
+    launcher.append(icon(I_CHAT, 'i-open'), icon(I_X, 'line i-close'), badge);
+    const frame = h('iframe', 'frame');
+    frame.id = 'cb-frame';
+    frame.hidden = true;
+    attr(frame, 'allow', 'clipboard-write');
+    frame.referrerPolicy = 'no-referrer';
+    const params = new URLSearchParams({ host: location.origin });
+    if (isLang(me.getAttribute('data-lang'))) params.set('lang', lang);
+    frame.src = ORIGIN + '/embed?' + params;
+    root.append(launcher, frame);
+    shadow.append(link, root);
+
+    const label = () => {
+      const t = S[lang];
+      attr(launcher, 'aria-label', isOpen ? t.close : t.open + (unread ? t.unread.replace('{n}', unread) : ''));
+      attr(launcher, 'aria-expanded', String(isOpen));
+      badge.textContent = unread > 99 ? '99+' : String(unread);
+      badge.hidden = !unread;
+      frame.title = t.title;
+    };
+    const show = (v) => {
+      isOpen = v;
+      frame.hidden = !v;
+      root.classList.toggle('is-open', v);
+      if (v) unread = 0;
+      label();
+    };
+    const setRootShown = () => { root.hidden = !(cssOk && listening); };
+    const tell = (command) => frame.contentWindow.postMessage(command, ORIGIN);
+    const setOpen = (v, focus) => {
+      show(v);
+      if (focus) (v ? frame : launcher).focus();
+      const command = { cbchat: v ? 'open' : 'close', focus: !!focus };
+      if (listening) tell(command);
+      else pending = command; // asked before the chat in the frame listens
+    };
+
+    window.addEventListener('message', (ev) => {
+      const d = ev.data;
+      if (ev.source !== frame.contentWindow || ev.origin !== ORIGIN || !d || d.cbchat !== 'state') return;
+      if (isLang(d.lang)) lang = d.lang;
+      if (!listening) {
+        listening = true;
+        setRootShown();
+        if (pending) { tell(pending); pending = null; label(); return; }
+      }
+      unread = Math.max(0, Math.min(+d.unread || 0, 999));
+      show(!!d.open);
+      if (d.ready) attr(host, 'data-ready', 'true');
+      if (d.focus) launcher.focus(); // the customer closed the chat inside the frame
+    });
+    launcher.addEventListener('click', () => setOpen(!isOpen, true));
+    launcher.addEventListener('keydown', (e) => {
+      if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.preventDefault(); setOpen(false, true); }
+    });
+
+    const cssDone = () => { cssOk = true; setRootShown(); };
+    link.addEventListener('load', cssDone);
+    link.addEventListener('error', cssDone);
+    setTimeout(cssDone, 5000);
+    label();
+
+    window.CBChat = { open: () => setOpen(true, true), close: () => setOpen(false, true) };
+    const mountLauncher = () => document.body.appendChild(host);
+    if (document.body) mountLauncher();
+    else document.addEventListener('DOMContentLoaded', mountLauncher);
+    return;
+  }
+
+  /* ---------- what may rest in storage ---------- */
+  // Unsent text (the outbox, the draft) waits in localStorage, so it is written there with card
+  // numbers, PINs and security codes masked as the gateway masks them (bot/text/redaction.py), and
+  // more: every run of 13 or more digits, Luhn-valid or not, and the 3–4 digit groups that follow
+  // a masked number (its expiry may sit between). A stored message is what a reload sends.
+  const MASK = '[***]';
+  const SEP = '[\\s.\\-\\u2010-\\u2015\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]';
+  const DIGIT_RUN = new RegExp('[0-9](?:' + SEP + '{0,3}[0-9])*', 'g');
+  const CN = '[0-9零〇一二三四五六七八九幺两]';
+  const SECRET = new RegExp(
+    '((?:^|[^a-z])(?:pin|passcode|password|pwd|cvv2?|cvc2?|cvn2?|security\\s*code|card\\s*verification' +
+    '|(?:3|three)[\\s-]*digits?\\s+(?:code\\s+)?(?:on|at)\\s+the\\s+back|(?:code|number)\\s+on\\s+the\\s+back)' +
+    '|密\\s*码|卡密|口令|安全码|校验码|验证码|(?:背面|反面|后面|背后)(?:的|那|三位数?|3位数?|数字|号码)*)' +
+    '([^0-9零〇一二三四五六七八九幺两]{0,16}?)(' + CN + '(?:[ \\-]?' + CN + '){1,7})(?!' + CN + ')',
+    'gi'
+  );
+  const AFTER_MASK = /\[\*\*\*\][^A-Za-z\u3400-\u9fff]{1,24}/g;
+  const masked = (text) => String(text)
+    .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+    .replace(DIGIT_RUN, (run) => (run.replace(/[^0-9]/g, '').length >= 13 ? MASK : run))
+    .replace(SECRET, (m, label, gap) => label + gap + MASK)
+    .replace(AFTER_MASK, (tail) => tail.slice(0, 5) + tail.slice(5).replace(/(^|[^0-9])[0-9]{3,4}(?![0-9])/g, '$1' + MASK));
+
+  /* ---------- storage (localStorage, in-memory fallback) ---------- */
+  const mem = {};
+  const load = (key) => {
+    try { const v = localStorage.getItem(NS + key); if (v !== null) return v; } catch (e) { /* blocked */ }
+    return key in mem ? mem[key] : null;
+  };
+  const save = (key, v) => {
+    mem[key] = v;
+    try { if (v == null) localStorage.removeItem(NS + key); else localStorage.setItem(NS + key, v); } catch (e) { /* blocked */ }
+  };
+  let outbox = [];
+  try { outbox = JSON.parse(load('outbox') || '[]'); } catch (e) { /* corrupt */ }
+  if (!Array.isArray(outbox)) outbox = [];
+  // What waits in storage is masked (see "what may rest in storage"); the messages in memory, as
+  // typed, are what this page sends, and the gateway masks them again.
+  const saveOutbox = () => save('outbox', outbox.length
+    ? JSON.stringify(outbox.map((x) => Object.assign({}, x, { text: masked(x.text) })))
+    : null);
+
+  // A merchant's QR code opens /Q/<token>. A code this browser has not used yet starts a new
+  // conversation with the facts it stands for; the gateway checks the token, never the widget.
+  const qrMatch = PAGE ? /^\/q\/([a-z2-7]{26})\/?$/i.exec(location.pathname) : null;
+  const qrToken = qrMatch ? qrMatch[1].toUpperCase() : null;
+  let scanning = !!qrToken && load('qr') !== qrToken;
+  if (scanning) { outbox = []; saveOutbox(); }
+
+  let lang = EMBED ? ARGS.get('lang') : me.getAttribute('data-lang');
+  if (!isLang(lang)) lang = load('lang');
+  if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
+  const T = () => S[lang];
+
+  const uid = () => {
+    const c = window.crypto;
+    if (c && c.randomUUID) return c.randomUUID();
+    const b = new Uint8Array(16);
+    if (c && c.getRandomValues) c.getRandomValues(b);
+    else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    const x = Array.prototype.map.call(b, (n) => (n + 256).toString(16).slice(1)).join('');
+    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+  };
+
   /* ---------- build the UI ---------- */
   const host = h('div');
   host.id = 'cb-chat';
-  attr(host, 'data-mode', PAGE ? 'page' : 'floating');
+  attr(host, 'data-mode', PAGE ? 'page' : 'embed');
   const shadow = host.attachShadow({ mode: 'open' });
   const link = h('link');
   link.rel = 'stylesheet';
   link.href = ORIGIN + '/widget.css';
-  const root = h('div', 'root ' + (PAGE ? 'page' : 'floating'));
+  const root = h('div', 'root ' + (PAGE ? 'page' : 'embed'));
   root.hidden = true; // until the stylesheet is in
 
   const panel = h('section', 'panel');
@@ -173,17 +310,6 @@
   form.append(ta, sendBtn);
   panel.append(head, statusEl, scroller, form);
 
-  let launcher = null, badge = null;
-  if (!PAGE) {
-    launcher = h('button', 'launcher');
-    launcher.type = 'button';
-    attr(launcher, 'aria-controls', 'cb-panel');
-    badge = h('span', 'badge');
-    attr(badge, 'aria-hidden', 'true');
-    badge.hidden = true;
-    launcher.append(icon(I_CHAT, 'i-open'), icon(I_X, 'line i-close'), badge);
-    root.appendChild(launcher);
-  }
   root.appendChild(panel);
   shadow.append(link, root);
 
@@ -363,19 +489,23 @@
     root.classList.toggle('offline', key === 'connecting' || key === 'reconnecting');
   };
 
-  const labelLauncher = () => {
-    if (!launcher) return;
-    attr(launcher, 'aria-label', isOpen ? T().close : T().open + (unread ? T().unread.replace('{n}', unread) : ''));
-    attr(launcher, 'aria-expanded', String(isOpen));
-    badge.textContent = unread > 99 ? '99+' : String(unread);
-    badge.hidden = !unread;
+  // The launcher on the shop's page shows what the chat in this frame tells it; `focus`: the
+  // customer closed the chat here, so the launcher takes the focus back.
+  const HOST = (() => {
+    try { const o = new URL(ARGS.get('host')).origin; return o === ARGS.get('host') ? o : null; } catch (e) { return null; }
+  })();
+  let started = false;
+  const tellHost = (focus) => {
+    if (!started || !HOST) return;
+    const state = { cbchat: 'state', open: isOpen, unread: unread, lang: lang, ready: readyDone, focus: !!focus };
+    window.parent.postMessage(state, HOST);
   };
 
   const localize = () => {
     const t = T();
     attr(root, 'lang', lang);
     attr(host, 'lang', lang);
-    if (PAGE) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
     titleEl.textContent = t.title;
     intro.textContent = t.intro;
     privacy.textContent = t.privacy;
@@ -388,7 +518,7 @@
     if (closeBtn) attr(closeBtn, 'aria-label', t.close);
     attr(typing, 'aria-label', t.typing);
     setStatus(statusKey);
-    labelLauncher();
+    tellHost();
     updMarks();
     entries.forEach((e) => {
       if (e.card && e.card.parentNode) {
@@ -420,28 +550,39 @@
     localize();
   });
 
-  /* ---------- open / close (floating) ---------- */
+  /* ---------- open / close (embedded) ---------- */
+  // The shop's page shows or hides this frame; the chat keeps whether it is open (a reload of the
+  // shop's page opens it again) and counts what arrives while it is closed.
   const setOpen = (v, focus) => {
     if (PAGE) return;
     isOpen = v;
-    panel.hidden = !v;
     root.classList.toggle('is-open', v);
     save('open', v ? '1' : null);
     if (v) {
       unread = 0;
+      autosize();
       toEnd();
       if (focus) ta.focus();
       if (!ws) connect();
-    } else if (focus) {
-      launcher.focus();
     }
-    labelLauncher();
+    tellHost(!v && focus);
   };
-  if (!PAGE) {
-    launcher.addEventListener('click', () => setOpen(!isOpen, true));
+  if (EMBED) {
     closeBtn.addEventListener('click', () => setOpen(false, true));
     root.addEventListener('keydown', (e) => {
       if ((e.key === 'Escape' || e.key === 'Esc') && isOpen) { e.preventDefault(); setOpen(false, true); }
+    });
+    // The frame is laid out only while the shop's page shows it: measure again when it appears.
+    let shownHeight = 0;
+    window.addEventListener('resize', () => {
+      autosize();
+      if (!shownHeight) toEnd();
+      shownHeight = window.innerHeight;
+    });
+    window.addEventListener('message', (ev) => {
+      const d = ev.data;
+      if (ev.source !== window.parent || ev.origin !== HOST || !d) return;
+      if (d.cbchat === 'open' || d.cbchat === 'close') setOpen(d.cbchat === 'open', d.focus === true && d.cbchat === 'open');
     });
   }
 
@@ -450,7 +591,7 @@
     ta.style.height = 'auto';
     ta.style.height = Math.min(ta.scrollHeight + 2, 140) + 'px';
   };
-  const saveDraft = () => save('draft', ta.value || null);
+  const saveDraft = () => save('draft', ta.value ? masked(ta.value) : null);
   ta.value = load('draft') || '';
   ta.addEventListener('input', () => { saveDraft(); autosize(); });
 
@@ -516,6 +657,7 @@
     readyDone = true;
     attr(host, 'data-ready', 'true');
     try { performance.mark('cb-chat-ready'); } catch (e) { /* no User Timing */ }
+    tellHost();
   };
 
   const onWelcome = (f) => {
@@ -581,11 +723,11 @@
     } else if (f.type === 'bot') {
       typing.hidden = true;
       followConversation(f.text);
-      if (botMsg(f) && !isOpen) { unread++; labelLauncher(); }
+      if (botMsg(f) && !isOpen) { unread++; tellHost(); }
     } else if (f.type === 'agent') {
       if (f.text) {
         add(agentEntry(f));
-        if (!isOpen) { unread++; labelLauncher(); }
+        if (!isOpen) { unread++; tellHost(); }
       }
     } else if (f.type === 'ack') {
       dropFromOutbox(f.id);
@@ -691,13 +833,12 @@
   outbox.forEach((x) => add({ k: 'u', id: x.id, text: x.display || x.text, display: x.display, pending: true }, true));
   renderAll();
   localize();
-  if (!PAGE) {
-    isOpen = false;
-    panel.hidden = true;
-    setOpen(load('open') === '1', false);
+  if (EMBED) {
+    isOpen = load('open') === '1';
+    root.classList.toggle('is-open', isOpen);
+    started = true;
+    tellHost(); // the first word to the launcher: it shows itself now
   }
-
-  window.CBChat = { open: () => setOpen(true, true), close: () => setOpen(false, true) };
 
   const mount = () => {
     document.body.appendChild(host);
