@@ -14,20 +14,22 @@ from pathlib import Path
 
 import pytest
 
+from bot import config
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings
+from bot.webhooks import Backoff, WebhookSettings
 from tests.bot.case_store.support import SHANGHAI, store_at
 from tests.bot.webhooks.support import SECRET, Receiver, _open
 
 # --- configuration ---------------------------------------------------------------------------------
 
 
-def test_settings_from_the_environment() -> None:
-    assert WebhookSettings.configured({}) == WebhookSettings(
-        url="", secret=DEFAULT_SECRET, timeout_seconds=10.0, poll_seconds=2.0
+def test_settings_from_the_environment(tmp_path: Path) -> None:
+    local = {"SECRETS_FILE": str(tmp_path / "secrets.env")}
+    made = config.text("HELPDESK_WEBHOOK_SECRET", local)
+    assert WebhookSettings.configured(local) == WebhookSettings(
+        url="", secret=made, timeout_seconds=10.0, poll_seconds=2.0
     )
-    assert DEFAULT_SECRET == "local-dev-webhook-secret"
     assert WebhookSettings.configured(
         {
             "HELPDESK_WEBHOOK_URL": " https://helpdesk.example/hooks ",
@@ -39,11 +41,11 @@ def test_settings_from_the_environment() -> None:
         url="https://helpdesk.example/hooks", secret="s", timeout_seconds=3.5, poll_seconds=0.5
     )
     with pytest.raises(ValueError, match="HELPDESK_WEBHOOK_TIMEOUT_SECONDS"):
-        WebhookSettings.configured({"HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
+        WebhookSettings.configured({**local, "HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
     with pytest.raises(ValueError, match="more than 0"):
-        WebhookSettings.configured({"WEBHOOK_POLL_SECONDS": "0"})
+        WebhookSettings.configured({**local, "WEBHOOK_POLL_SECONDS": "0"})
     with pytest.raises(ValueError, match="http"):
-        WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
+        WebhookSettings.configured({**local, "HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
 
 
 def test_back_off_doubles_up_to_ten_minutes_with_a_little_jitter() -> None:
