@@ -4,6 +4,10 @@
 itself (the endpoints files) or the development tools read, so that `.env.example`, the README's
 table and this list can be checked against each other (tests/bot/test_config.py). Everything else
 asks this module: `text`, `integer`, `number`, `path`, or the settings built from them.
+
+The secrets (`SECRETS`) have no default here, since one would be public: an unset secret in the
+local profile is the one made for the checkout in SECRETS_FILE (bot/local_secrets.py), and in the
+production profile it stays empty, which bot/profile.py refuses.
 """
 
 from __future__ import annotations
