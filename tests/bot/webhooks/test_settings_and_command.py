@@ -17,7 +17,7 @@ import pytest
 from bot import config
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.webhooks import Backoff, WebhookSettings
+from bot.webhooks import Backoff, WebhookSettings, sign, verify_signature
 from tests.bot.case_store.support import SHANGHAI, store_at
 from tests.bot.webhooks.support import SECRET, Receiver, _open
 
@@ -30,6 +30,10 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     assert WebhookSettings.configured(local) == WebhookSettings(
         url="", secret=made, timeout_seconds=10.0, poll_seconds=2.0
     )
+    # The helpdesk cannot be sent events signed with the former public default in its name.
+    body = b'{"topic": "escalation.opened"}'
+    forged = sign("local-dev-webhook-secret", 1_800_000_000, body)
+    assert not verify_signature(made, 1_800_000_000, body, forged)
     assert WebhookSettings.configured(
         {
             "HELPDESK_WEBHOOK_URL": " https://helpdesk.example/hooks ",
