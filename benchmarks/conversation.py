@@ -6,7 +6,9 @@ user and with many concurrent users, beside a vanilla `rasa init` bot measured i
     .venv/bin/python -m benchmarks.conversation --smoke    # a few conversations, no vanilla bot
                                                            # (the tests run this)
     .venv/bin/python -m benchmarks.conversation --url http://127.0.0.1:5005 \\
-        --sandbox-url http://127.0.0.1:8090                # against running servers
+        --sandbox-url http://127.0.0.1:8090                # against running servers (their token and
+                                                           # sandbox key: --token, --sandbox-key, or
+                                                           # the local profile's, as bot.config reads them)
 
 A complaint conversation is two or three messages: the complaint (time, amount and terminal ID of a
 sandbox transaction, in Chinese or English), the card's last 4 digits when the bot asks for them,
@@ -37,12 +39,12 @@ import httpx
 
 from benchmarks.stats import percentile
 from benchmarks.vanilla import VanillaBot
+from bot import config
 from bot.config import PROJECT_ROOT
 from devtools.processes import AssistantProcesses
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEBHOOK = "/webhooks/rest/webhook"
-SANDBOX_KEY = "sandbox-key"
 # Sandbox transactions whose conversation ends in an outcome, and that outcome.
 TRANSACTIONS = {
     "TXN0001": "no_charge",
@@ -122,8 +124,8 @@ def card_message(transaction: dict[str, Any], language: str) -> str:
     return f"尾号{last4}" if language == "zh" else f"card ending {last4}"
 
 
-def fetch_transactions(sandbox_url: str, sandbox_key: str = SANDBOX_KEY) -> dict[str, dict[str, Any]]:
-    """The benchmark's sandbox transactions; `sandbox_key` is the local profile's unless given."""
+def fetch_transactions(sandbox_url: str, sandbox_key: str) -> dict[str, dict[str, Any]]:
+    """The benchmark's sandbox transactions."""
     with httpx.Client(base_url=sandbox_url, headers={"X-API-Key": sandbox_key}, timeout=10) as client:
         found = {}
         for transaction_id in TRANSACTIONS:
@@ -206,9 +208,16 @@ async def converse(client: httpx.AsyncClient, steps: list[Step], run: Run | None
             return
 
 
+def rest_client(url: str, token: str | None, **settings: Any) -> httpx.AsyncClient:
+    """A client of a rasa server's REST channel: ours requires the Rasa token (`?token=`), the vanilla
+    bot's takes none (token None)."""
+    return httpx.AsyncClient(base_url=url, params={"token": token} if token else None, **settings)
+
+
 async def measure(
     bot: str,
     url: str,
+    token: str | None,
     script: Callable[[int], list[Step]],
     conversations: int,
     concurrency: int,
@@ -216,7 +225,7 @@ async def measure(
 ) -> list[Run]:
     """A warm-up conversation, then one user (sequential) and `concurrency` users at once."""
     limits = httpx.Limits(max_connections=max(concurrency, 1) * 2)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    async with rest_client(url, token, timeout=120, limits=limits) as client:
         await converse(client, script(0), None)
         single, crowd = Run(bot, 1), Run(bot, concurrency)
         started = time.perf_counter()
@@ -262,6 +271,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--with-vanilla", action="store_true", help="the vanilla bot in smoke mode too")
     parser.add_argument("--url", help="a running rasa server of the assistant (default: start one)")
     parser.add_argument("--sandbox-url", help="its sandbox merchant API (default with --url: :8090)")
+    parser.add_argument("--token", help="with --url: its Rasa token (default: bot.config's RASA_TOKEN)")
+    parser.add_argument("--sandbox-key", help="with --url: the sandbox's key (default: MERCHANT_API_KEY's)")
     parser.add_argument("--conversations", type=int, help="conversations of the single user (20; smoke 2)")
     parser.add_argument("--concurrency", type=int, help="concurrent users (20; smoke 3)")
     parser.add_argument("--rounds", type=int, help="rounds of concurrent conversations (2; smoke 1)")
@@ -286,12 +297,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             processes = AssistantProcesses(workdir=scratch / "assistant", model=args.model)
             processes.start()
             args.url, args.sandbox_url = processes.base_url, processes.sandbox_url
+            args.token, args.sandbox_key = processes.token, processes.sandbox_key
         sandbox_url = args.sandbox_url or "http://127.0.0.1:8090"
-        script = complaint_script(fetch_transactions(sandbox_url))
-        runs += asyncio.run(measure(ASSISTANT, args.url, script, conversations, concurrency, rounds))
+        token = args.token or config.text("RASA_TOKEN")
+        sandbox_key = args.sandbox_key or config.text("MERCHANT_API_KEY")
+        script = complaint_script(fetch_transactions(sandbox_url, sandbox_key))
+        runs += asyncio.run(measure(ASSISTANT, args.url, token, script, conversations, concurrency, rounds))
         if vanilla is not None:
             runs += asyncio.run(
-                measure(VANILLA, vanilla.base_url, vanilla_script, conversations, concurrency, rounds)
+                measure(VANILLA, vanilla.base_url, None, vanilla_script, conversations, concurrency, rounds)
             )
     finally:
         if vanilla is not None:

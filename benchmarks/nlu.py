@@ -25,6 +25,7 @@ import yaml
 from sklearn.metrics import accuracy_score, f1_score
 
 from benchmarks.stats import percentile
+from bot import config
 from bot.config import PROJECT_ROOT
 from bot.parsing.facts import extract_facts
 from bot.text.redaction import redact
@@ -139,18 +140,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--smoke", action="store_true", help="a few examples per language")
     parser.add_argument("--train", action="store_true", help="time a fresh training run")
     parser.add_argument("--url", help="a running rasa server (default: start one)")
-    parser.add_argument("--token", default="test-token")
+    parser.add_argument("--token", help="with --url: its Rasa token (default: bot.config's RASA_TOKEN)")
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "current.tar.gz")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args(argv)
 
     processes = None
     if args.url is None:
-        processes = AssistantProcesses(
-            workdir=Path(tempfile.mkdtemp(prefix="nlu-bench-")), token=args.token, model=args.model
-        )
+        processes = AssistantProcesses(workdir=Path(tempfile.mkdtemp(prefix="nlu-bench-")), model=args.model)
         processes.start()
-        args.url = processes.base_url
+        args.url, args.token = processes.base_url, processes.token
+    args.token = args.token or config.text("RASA_TOKEN")
     try:
         latencies: list[float] = []
         limit = 8 if args.smoke else None

@@ -5,6 +5,7 @@
     .venv/bin/python -m benchmarks.profile --top 25 --keep profiles/   # more rows; keep the raw stacks
     .venv/bin/python -m benchmarks.profile --url http://127.0.0.1:5005 \\
         --sandbox-url http://127.0.0.1:8090 --pid rasa=PID --pid actions=PID   # running servers
+                                             # (--token, --sandbox-key: the local profile's by default)
 
 It starts the default profile's servers, keeps `--concurrency` customers completing complaint
 conversations over REST (the conversation benchmark's script: facts, card ending, "/affirm" for a
@@ -35,13 +36,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from benchmarks.conversation import complaint_script, converse, fetch_transactions
+from benchmarks.conversation import complaint_script, converse, fetch_transactions, rest_client
+from bot import config
 from bot.config import PROJECT_ROOT
 from devtools.processes import AssistantProcesses
 
 PROFILED = ("rasa", "actions")
+
+
+@dataclass(frozen=True)
+class Servers:
+    """The assistant as customers reach it: a rasa server and its token, the sandbox and its key."""
+
+    url: str
+    token: str
+    sandbox_url: str
+    sandbox_key: str
 
 
 @dataclass(frozen=True)
@@ -143,11 +153,11 @@ def record(pids: dict[str, int], seconds: float, rate: int, out: Path) -> list[s
     return recorders
 
 
-async def keep_busy(url: str, sandbox_url: str, concurrency: int, until: float) -> int:
+async def keep_busy(servers: Servers, concurrency: int, until: float) -> int:
     """`concurrency` customers completing complaints back to back until `until`; the conversations done."""
-    script = complaint_script(fetch_transactions(sandbox_url))
+    script = complaint_script(fetch_transactions(servers.sandbox_url, servers.sandbox_key))
     done = 0
-    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+    async with rest_client(servers.url, servers.token, timeout=120) as client:
         await converse(client, script(0), None)  # warm-up: fails loudly if the bot is broken
 
         async def customer(first: int) -> None:
@@ -163,14 +173,14 @@ async def keep_busy(url: str, sandbox_url: str, concurrency: int, until: float) 
 
 
 def profile_servers(
-    url: str, sandbox_url: str, pids: dict[str, int], seconds: float, rate: int, concurrency: int, out: Path
+    servers: Servers, pids: dict[str, int], seconds: float, rate: int, concurrency: int, out: Path
 ) -> tuple[list[Profile], int]:
     """Sample the processes while customers keep them busy; their profiles and the conversations done."""
     # The recorders start once the load is running, and the load outlasts them.
     loop_until = time.monotonic() + seconds + 4
 
     async def run() -> int:
-        load = asyncio.create_task(keep_busy(url, sandbox_url, concurrency, loop_until))
+        load = asyncio.create_task(keep_busy(servers, concurrency, loop_until))
         await asyncio.sleep(2)
         recorders = record(pids, seconds, rate, out)
         for recorder in recorders:
@@ -203,6 +213,8 @@ def main(argv: Iterable[str] | None = None) -> list[Profile]:
     parser.add_argument("--keep", type=Path, help="keep the raw stacks in this folder")
     parser.add_argument("--url", help="a running rasa server (default: start the default profile)")
     parser.add_argument("--sandbox-url", help="with --url: its sandbox merchant API")
+    parser.add_argument("--token", help="with --url: its Rasa token (default: bot.config's RASA_TOKEN)")
+    parser.add_argument("--sandbox-key", help="with --url: the sandbox's key (default: MERCHANT_API_KEY's)")
     parser.add_argument("--pid", type=_pid, action="append", help="with --url: rasa=PID, actions=PID")
     args = parser.parse_args(list(argv) if argv is not None else None)
     seconds = args.seconds or (2 if args.smoke else 14)
@@ -218,15 +230,21 @@ def main(argv: Iterable[str] | None = None) -> list[Profile]:
                 workdir=scratch / "assistant", model=PROJECT_ROOT / "models" / "current.tar.gz"
             )
             processes.start()
-            url, sandbox_url = processes.base_url, processes.sandbox_url
+            servers = Servers(
+                processes.base_url, processes.token, processes.sandbox_url, processes.sandbox_key
+            )
             pids = {name: pid for name, pid in processes.pids().items() if name in PROFILED}
         else:
             if not args.sandbox_url or not args.pid:
                 parser.error("--url needs --sandbox-url and at least one --pid")
-            url, sandbox_url, pids = args.url, args.sandbox_url, dict(args.pid)
-        profiles, conversations = profile_servers(
-            url, sandbox_url, pids, seconds, args.rate, concurrency, out
-        )
+            servers = Servers(
+                args.url,
+                args.token or config.text("RASA_TOKEN"),
+                args.sandbox_url,
+                args.sandbox_key or config.text("MERCHANT_API_KEY"),
+            )
+            pids = dict(args.pid)
+        profiles, conversations = profile_servers(servers, pids, seconds, args.rate, concurrency, out)
     finally:
         if processes is not None:
             processes.stop()

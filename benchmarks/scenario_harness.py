@@ -28,7 +28,9 @@ class Harness:
 
     def __enter__(self) -> Harness:
         self.processes.start()
-        self.http = httpx.Client(base_url=self.processes.base_url, timeout=120)
+        self.http = httpx.Client(
+            base_url=self.processes.base_url, params={"token": self.processes.token}, timeout=120
+        )
         return self
 
     def __exit__(self, *_: object) -> None:

@@ -4,6 +4,10 @@
 itself (the endpoints files) or the development tools read, so that `.env.example`, the README's
 table and this list can be checked against each other (tests/bot/test_config.py). Everything else
 asks this module: `text`, `integer`, `number`, `path`, or the settings built from them.
+
+The secrets (`SECRETS`) have no default here, since one would be public: an unset secret in the
+local profile is the one made for the checkout in SECRETS_FILE (bot/local_secrets.py), and in the
+production profile it stays empty, which bot/profile.py refuses.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot import local_secrets
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 Env = Mapping[str, str]
@@ -32,18 +38,21 @@ class Variable:
     # Who reads it: the product through this module, the shell scripts and endpoints files (Rasa
     # reads those), or only the development tools (the sandbox, the test harness).
     reader: Reader = "product"
+    # A secret has no default in the repository (one there would be public): unset, the local
+    # profile makes a random one in SECRETS_FILE, and the production profile refuses to start.
+    secret: bool = False
 
 
 VARIABLES: dict[str, Variable] = {
     v.name: v
     for v in (
-        # The profile, and the secrets that have public local defaults (bot/profile.py refuses them
-        # in production).
+        # The profile and the secrets (bot/profile.py checks them).
         Variable("ASSISTANT_PROFILE", "local"),
-        Variable("RASA_TOKEN", "local-dev-token"),
-        Variable("GATEWAY_SECRET", "local-dev-gateway-secret"),
-        Variable("HELPDESK_WEBHOOK_SECRET", "local-dev-webhook-secret"),
-        Variable("MERCHANT_API_KEY", "sandbox-key"),
+        Variable("RASA_TOKEN", "", secret=True),
+        Variable("GATEWAY_SECRET", "", secret=True),
+        Variable("HELPDESK_WEBHOOK_SECRET", "", secret=True),
+        Variable("MERCHANT_API_KEY", "", secret=True),
+        Variable("SECRETS_FILE", "var/secrets.env"),
         # The conversation.
         Variable("DEFAULT_TIMEZONE", "Asia/Shanghai"),
         Variable("DEFAULT_LANGUAGE", "zh"),
@@ -97,7 +106,7 @@ VARIABLES: dict[str, Variable] = {
         Variable("TRACKER_STORE_URL", ""),
         # Read by scripts/, the endpoints files and Rasa's own servers.
         Variable("RASA_SERVERS", "", "scripts"),
-        Variable("ACTION_PORT", "5055", "scripts"),
+        Variable("ACTION_PORT", "5055"),
         Variable("ACTION_SERVER_URL", "http://127.0.0.1:5055/webhook", "scripts"),
         Variable("MODEL_PATH", "models/current.tar.gz", "scripts"),
         Variable("ENDPOINTS_FILE", "endpoints.yml", "scripts"),
@@ -106,7 +115,7 @@ VARIABLES: dict[str, Variable] = {
         Variable("LOCK_STORE_DB", "0", "scripts"),
         Variable("LOCK_STORE_PASSWORD", "", "scripts"),
         Variable("LOCK_STORE_KEY_PREFIX", "cbot", "scripts"),
-        Variable("SANIC_HOST", "127.0.0.1", "scripts"),
+        Variable("SANIC_HOST", "127.0.0.1"),
         Variable("SANIC_PROXIES_COUNT", "", "scripts"),
         Variable("SANIC_REAL_IP_HEADER", "", "scripts"),
         Variable("RUN_SANDBOX", "", "scripts"),
@@ -114,7 +123,7 @@ VARIABLES: dict[str, Variable] = {
         # Read only by the development tools (devtools/, the tests).
         Variable("SANDBOX_PORT", "8090", "devtools"),
         Variable("SANDBOX_DB", "sqlite:///var/sandbox.db", "devtools"),
-        Variable("SANDBOX_API_KEY", "sandbox-key", "devtools"),
+        Variable("SANDBOX_API_KEY", "", "devtools"),
         Variable("SANDBOX_TRANSACTIONS", "", "devtools"),
         Variable("SANDBOX_LATENCY_MS", "0", "devtools"),
         Variable("SANDBOX_ERROR_RATE", "0", "devtools"),
@@ -135,10 +144,25 @@ def default(name: str) -> str:
     return VARIABLES[name].default
 
 
+SECRETS = tuple(v.name for v in VARIABLES.values() if v.secret)
+
+
 def text(name: str, env: Env | None = None) -> str:
-    """The variable's value without surrounding blanks; its default when unset or blank."""
+    """The variable's value without surrounding blanks; its default when unset or blank, and for an
+    unset secret in the local profile, the one made for this checkout (bot/local_secrets.py)."""
     value = (os.environ if env is None else env).get(name, "").strip()
+    if not value and VARIABLES[name].secret and text("ASSISTANT_PROFILE", env).lower() == "local":
+        return local_secret(name, env)
     return value or default(name)
+
+
+def local_secret(name: str, env: Env | None = None) -> str:
+    """The local profile's own value of a secret, from SECRETS_FILE (made when missing)."""
+    file = path("SECRETS_FILE", env)
+    try:
+        return local_secrets.load(file, SECRETS)[name]
+    except local_secrets.LocalSecretsError as error:
+        raise ConfigError(f"SECRETS_FILE: {error}") from None
 
 
 def integer(name: str, env: Env | None = None) -> int:

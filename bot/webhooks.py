@@ -79,7 +79,6 @@ from bot.rounds import run_rounds
 
 logger = logging.getLogger("bot.webhooks")
 
-DEFAULT_SECRET = config.default("HELPDESK_WEBHOOK_SECRET")
 DEFAULT_TIMEOUT_SECONDS = float(config.default("HELPDESK_WEBHOOK_TIMEOUT_SECONDS"))
 DEFAULT_POLL_SECONDS = float(config.default("WEBHOOK_POLL_SECONDS"))
 DEFAULT_BATCH = 100  # events per round at most, so a round ends and the loop can notice a stop
@@ -96,8 +95,8 @@ REPLAY_WINDOW_SECONDS = 300.0
 class WebhookSettings:
     """Where and how to deliver; an empty url means: deliver nothing."""
 
+    secret: str
     url: str = ""
-    secret: str = DEFAULT_SECRET
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     poll_seconds: float = DEFAULT_POLL_SECONDS
     # Delivered events are deleted after this many days; undelivered ones too when there is no url.
@@ -313,8 +312,6 @@ async def run(settings: WebhookSettings, *, once: bool, url: str | None = None) 
             "HELPDESK_WEBHOOK_URL is empty: nothing is sent, events are deleted unsent after %g days",
             settings.keep_delivered_days,
         )
-    if settings.secret == DEFAULT_SECRET:
-        logger.warning("HELPDESK_WEBHOOK_SECRET is not set: signing with the local development secret")
     try:
         async with httpx.AsyncClient(timeout=settings.timeout_seconds, follow_redirects=False) as client:
             purged_at = -math.inf

@@ -138,7 +138,7 @@ class AssistantProcesses:
     # Overrides for the gateway's settings (GATEWAY_* variables), e.g. its rate limits.
     gateway_environment: dict[str, str] = field(default_factory=dict)
     stores: ProductionStores | None = None
-    # Secrets: fresh ones in the production profile, which refuses the local defaults.
+    # Secrets: fresh ones unless given (none has a default anywhere, and bot.profile refuses public ones).
     token: str = ""
     gateway_secret: str = ""
     sandbox_key: str = ""
@@ -155,14 +155,9 @@ class AssistantProcesses:
         self.gateway_ports = self.gateway_ports or _free_ports(self.copies)
         if self.profile == PRODUCTION and self.stores is None:
             self.stores = ProductionStores()
-        fresh = self.profile == PRODUCTION
-        self.token = self.token or (f"test-token-{secrets.token_hex(8)}" if fresh else "test-token")
-        self.gateway_secret = self.gateway_secret or (
-            f"test-gateway-{secrets.token_hex(8)}" if fresh else "test-gateway-secret"
-        )
-        self.sandbox_key = self.sandbox_key or (
-            f"sandbox-key-{secrets.token_hex(8)}" if fresh else "sandbox-key"
-        )
+        self.token = self.token or f"test-token-{secrets.token_hex(8)}"
+        self.gateway_secret = self.gateway_secret or f"test-gateway-{secrets.token_hex(8)}"
+        self.sandbox_key = self.sandbox_key or f"test-sandbox-{secrets.token_hex(8)}"
 
     # --- where things are ---------------------------------------------------------------------
 
@@ -303,10 +298,11 @@ class AssistantProcesses:
         self._wait_until_ready(timeout)
 
     def start_actions(self, index: int = 0, *, wait: bool = True) -> None:
-        # rasa-sdk's own entry point, as `rasa run actions` calls it, without loading rasa (and with
-        # TF_*_PARALLELISM_THREADS set, TensorFlow: 350 MB) into the action server.
-        action_server = ["--actions", "actions", "--port", str(self.action_ports[index])]
-        self._spawn(self._name("actions", index), [sys.executable, "-m", "rasa_sdk", *action_server])
+        # As the Procfiles start it: rasa-sdk's app, requiring the token, without loading rasa (and
+        # with TF_*_PARALLELISM_THREADS set, TensorFlow: 350 MB) into the action server.
+        port = str(self.action_ports[index])
+        name = self._name("actions", index)
+        self._spawn(name, [sys.executable, "-m", "bot.action_server"], ACTION_PORT=port)
         if wait:
             self._wait_until_ready(120)
 

@@ -21,6 +21,17 @@ umask 077
 mkdir -p "$ROOT/var" "$ROOT/models"
 chmod 700 "$ROOT/var"
 
+export_secrets() {
+  # The secrets in effect, as bot.config reads them (the environment's, else this checkout's
+  # SECRETS_FILE, made on first run), exported for rasa's --auth-token and the endpoints file, so that
+  # every process agrees. Fails with one line naming each problem (bot.profile) before anything starts.
+  local assignments
+  assignments="$(python -m bot.profile secrets)"
+  set -a
+  eval "$assignments"
+  set +a
+}
+
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 find_python310() {

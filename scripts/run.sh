@@ -5,8 +5,8 @@ ensure_venv
 ensure_chinese_font
 ensure_model
 
-# The production profile refuses default secrets before anything starts.
-python -m bot.profile check
+# No profile starts with a public secret, the production one with an unset one either (bot/profile.py).
+export_secrets
 
 log "applying case store migrations (${CASE_STORE_URL%%://*})"
 python -m bot.case_store upgrade
@@ -61,9 +61,10 @@ for _ in $(seq 1 180); do
     Profile:                $ASSISTANT_PROFILE$([ ${#GATEWAY_PORTS[@]} -gt 1 ] && echo " (gateways on ports ${GATEWAY_PORTS[*]}: put a load balancer in front)")
 
     Chat in this terminal:  .venv/bin/python -m devtools.chat_cli        (another terminal)
-    REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook  {"sender": "...", "message": "..."}
+    REST (contract):        POST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook?token=\$RASA_TOKEN  {"sender": "...", "message": "..."}
     Rasa HTTP API:          http://127.0.0.1:$RASA_PORT/conversations/<id>/tracker?token=\$RASA_TOKEN
-    Sandbox merchant API:   http://127.0.0.1:$SANDBOX_PORT  (X-API-Key: \$SANDBOX_API_KEY)
+    Sandbox merchant API:   http://127.0.0.1:$SANDBOX_PORT  (X-API-Key: \$MERCHANT_API_KEY)
+    Secrets:                $([ "$ASSISTANT_PROFILE" = local ] && echo "$SECRETS_FILE, for those not set in the environment (delete it to rotate them)" || echo "from the environment")
   Ctrl-C stops everything.
 
 MSG

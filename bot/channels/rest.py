@@ -1,12 +1,18 @@
-"""The REST channel at /webhooks/rest/webhook, redacting card data before Rasa sees a message."""
+"""The REST channel at /webhooks/rest/webhook, redacting card data before Rasa sees a message, and
+answering only holders of the Rasa token (`?token=`, contract 2)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
+from bot import config, rasa_token
 from bot.text.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
 from bot.text.redaction import redact
 from bot.text.typed_text import printable
@@ -19,11 +25,35 @@ class RedactingRestInput(RestInput):
 
     Redacting here, where a message enters, keeps the raw digits out of the NLU pipeline, the
     tracker store and every log line that Rasa writes.
+
+    Only the gateway and scripts holding RASA_TOKEN may post: anyone else on the network could
+    otherwise write into any conversation, or send the gateway's own payloads (a scanned code's
+    shop) with made-up facts.
     """
+
+    def __init__(self, token: str) -> None:
+        if not token:
+            raise ValueError("the REST channel needs RASA_TOKEN")
+        self._token = token
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> RedactingRestInput:
+        return cls(config.text("RASA_TOKEN"))
+
+    def refusal(self, request: Request) -> HTTPResponse | None:
+        """401 for a request without the token; None lets it through."""
+        if rasa_token.matches(self._token, request.args.get("token")):
+            return None
+        return rasa_token.refusal("?token=<RASA_TOKEN>")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        channel = super().blueprint(on_new_message)
+        channel.middleware("request")(self.refusal)
+        return channel
 
     def _raw_message(self, request: Request) -> str:
         message = (request.json or {}).get("message")

@@ -1,4 +1,5 @@
-"""The gateway's way into Rasa: the REST channel for messages, the HTTP API for the transcript.
+"""The gateway's way into Rasa: the REST channel for messages, the HTTP API for the transcript; both
+with the Rasa token, which they require (`?token=`).
 
 RASA_URL may name several rasa servers, comma-separated. They share the tracker store and the lock
 store, so any of them can take any conversation: requests go round the servers in turn, and a
@@ -35,7 +36,9 @@ class RasaClient:
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
         """Hand one user message to the bot; its replies, in order."""
         body = {"sender": sender, "message": text, "metadata": metadata}
-        replies = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        replies = await self._request(
+            "POST", "/webhooks/rest/webhook", params={"token": self._token}, json=body
+        )
         return replies if isinstance(replies, list) else []
 
     async def events(self, sender: str) -> list[dict[str, Any]]:

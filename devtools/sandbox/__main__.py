@@ -3,7 +3,8 @@
 Environment (flags win): SANDBOX_PORT (8090), SANDBOX_DB (sqlite:///var/sandbox.db, reloaded on every
 start), SANDBOX_TRANSACTIONS (a CSV of the contract; the seed file when unset), SANDBOX_SHIFT_TO_NOW
 (1 = move the times so the newest is an hour old; default 1 for the seed file, 0 for SANDBOX_TRANSACTIONS),
-SANDBOX_API_KEY (sandbox-key), SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE, SANDBOX_DOWN.
+SANDBOX_API_KEY (MERCHANT_API_KEY's value when unset, so that the local profile's lookups get in:
+bot.config's, made for the checkout unless set), SANDBOX_LATENCY_MS, SANDBOX_ERROR_RATE, SANDBOX_DOWN.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bot import config
 from devtools.sandbox.app import create_app
 from devtools.sandbox.faults import Faults
 
@@ -54,14 +56,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
     args = parser.parse_args(argv)
     try:
         faults = Faults.from_env(environ)
+        api_key = environ.get("SANDBOX_API_KEY", "").strip() or config.text("MERCHANT_API_KEY", environ)
+        if not api_key:
+            raise ValueError("SANDBOX_API_KEY (or MERCHANT_API_KEY) must be set")
         app = create_app(
             args.db,
             args.transactions,
-            environ.get("SANDBOX_API_KEY", "sandbox-key"),
+            api_key,
             faults,
             shift_times=_flag(environ, "SANDBOX_SHIFT_TO_NOW"),
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # config.ConfigError too
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
     logging.getLogger("devtools.sandbox").info(

@@ -23,7 +23,8 @@ class Client:
 
     def __init__(self, processes: AssistantProcesses) -> None:
         self.processes = processes
-        self.http = httpx.Client(base_url=processes.base_url, timeout=60)
+        # The REST channel answers only holders of the Rasa token.
+        self.http = httpx.Client(base_url=processes.base_url, params={"token": processes.token}, timeout=60)
 
     def say(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"sender": sender, "message": message}

@@ -19,6 +19,10 @@ def test_conversation_benchmark_smoke(assistant: Client, capsys: pytest.CaptureF
             assistant.processes.base_url,
             "--sandbox-url",
             assistant.processes.sandbox_url,
+            "--token",
+            assistant.processes.token,
+            "--sandbox-key",
+            assistant.processes.sandbox_key,
         ]
     )
     printed = capsys.readouterr().out

@@ -1,7 +1,9 @@
-"""The REST channel redacts and neutralises input before Rasa sees it."""
+"""The REST channel answers only holders of the Rasa token, and redacts and neutralises input before
+Rasa sees it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,13 +16,42 @@ from bot.text.payloads import BUTTON_PAYLOADS
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def request(body: dict) -> SimpleNamespace:
-    return SimpleNamespace(json=body)
+TOKEN = "rest-channel-test-token"
+
+
+def request(body: dict, token: str | None = TOKEN) -> SimpleNamespace:
+    return SimpleNamespace(json=body, args={} if token is None else {"token": token})
 
 
 @pytest.fixture
 def channel() -> RedactingRestInput:
-    return RedactingRestInput()
+    return RedactingRestInput(TOKEN)
+
+
+def test_a_post_with_the_rasa_token_goes_through(channel) -> None:
+    assert channel.refusal(request({"sender": "a", "message": "hi"})) is None
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong", TOKEN + "x", "local-dev-token"])
+def test_a_post_without_the_rasa_token_is_refused_with_a_json_reason(channel, token) -> None:
+    refused = channel.refusal(request({"sender": "a", "message": "/qr_scanned"}, token))
+    assert refused is not None and refused.status == 401
+    assert json.loads(refused.body) == {
+        "error": "unauthorized",
+        "message": "this server answers only holders of the Rasa token (?token=<RASA_TOKEN>)",
+    }
+
+
+def test_the_channel_takes_the_token_of_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RASA_TOKEN", "token-from-the-environment")
+    channel = RedactingRestInput.from_credentials(None)
+    assert channel.refusal(request({}, "token-from-the-environment")) is None
+    assert channel.refusal(request({}, TOKEN)) is not None
+
+
+def test_the_channel_cannot_be_made_without_a_token() -> None:
+    with pytest.raises(ValueError, match="RASA_TOKEN"):
+        RedactingRestInput("")
 
 
 def test_card_number_and_pin_are_gone_and_flagged(channel) -> None:

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,6 +20,7 @@ class FakeRasa(ThreadingHTTPServer):
     def __init__(self, name: str) -> None:
         self.name = name
         self.received: list[str] = []
+        self.tokens: list[list[str]] = []
         super().__init__(("127.0.0.1", 0), _Handler)
 
     @property
@@ -32,6 +34,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.received.append(body["message"])
+        self.server.tokens.append(parse_qs(urlsplit(self.path).query).get("token", []))
         if body["message"] == "fail":
             self.send_response(500)
             self.end_headers()
@@ -66,6 +69,17 @@ async def test_messages_take_turns_between_the_servers(servers: tuple[FakeRasa, 
     client = RasaClient(f"{servers[0].url}, {servers[1].url}/", "token", 5)
     try:
         assert sorted(await _names(client, 4)) == ["one", "one", "two", "two"]
+    finally:
+        await client.close()
+
+
+async def test_messages_carry_the_rasa_token_the_rest_channel_requires(
+    servers: tuple[FakeRasa, FakeRasa],
+) -> None:
+    client = RasaClient(servers[0].url, "the-rasa-token", 5)
+    try:
+        await client.send("someone", "hi", {})
+        assert servers[0].tokens == [["the-rasa-token"]]
     finally:
         await client.close()
 

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from bot import config
 from bot.case_store import CaseDatabase
 from bot.case_store.escalations import EscalationStore
 from bot.case_store.outbox import Outbox
-from bot.webhooks import DEFAULT_SECRET, Backoff, WebhookSettings, purge
+from bot.webhooks import Backoff, WebhookSettings, purge, sign, verify_signature
 from devtools.processes import free_port
 from tests.bot.case_store.support import SHANGHAI, Clock, store_at
 from tests.bot.webhooks.support import SECRET, Receiver, _open
@@ -27,11 +28,16 @@ from tests.bot.webhooks.support import SECRET, Receiver, _open
 # --- configuration ---------------------------------------------------------------------------------
 
 
-def test_settings_from_the_environment() -> None:
-    assert WebhookSettings.configured({}) == WebhookSettings(
-        url="", secret=DEFAULT_SECRET, timeout_seconds=10.0, poll_seconds=2.0
+def test_settings_from_the_environment(tmp_path: Path) -> None:
+    local = {"SECRETS_FILE": str(tmp_path / "secrets.env")}
+    made = config.text("HELPDESK_WEBHOOK_SECRET", local)
+    assert WebhookSettings.configured(local) == WebhookSettings(
+        url="", secret=made, timeout_seconds=10.0, poll_seconds=2.0
     )
-    assert DEFAULT_SECRET == "local-dev-webhook-secret"
+    # The helpdesk cannot be sent events signed with the former public default in its name.
+    body = b'{"topic": "escalation.opened"}'
+    forged = sign("local-dev-webhook-secret", 1_800_000_000, body)
+    assert not verify_signature(made, 1_800_000_000, body, forged)
     assert WebhookSettings.configured(
         {
             "HELPDESK_WEBHOOK_URL": " https://helpdesk.example/hooks ",
@@ -43,11 +49,11 @@ def test_settings_from_the_environment() -> None:
         url="https://helpdesk.example/hooks", secret="s", timeout_seconds=3.5, poll_seconds=0.5
     )
     with pytest.raises(ValueError, match="HELPDESK_WEBHOOK_TIMEOUT_SECONDS"):
-        WebhookSettings.configured({"HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
+        WebhookSettings.configured({**local, "HELPDESK_WEBHOOK_TIMEOUT_SECONDS": "ten"})
     with pytest.raises(ValueError, match="more than 0"):
-        WebhookSettings.configured({"WEBHOOK_POLL_SECONDS": "0"})
+        WebhookSettings.configured({**local, "WEBHOOK_POLL_SECONDS": "0"})
     with pytest.raises(ValueError, match="http"):
-        WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
+        WebhookSettings.configured({**local, "HELPDESK_WEBHOOK_URL": "helpdesk.example/hooks"})
 
 
 def test_the_helpdesk_is_reached_over_https_or_on_this_machine() -> None:

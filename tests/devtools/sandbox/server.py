@@ -21,7 +21,7 @@ class SandboxServer:
 
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
-    api_key: str = "test-key"
+    api_key: str = "test-key"  # empty: none given (the sandbox takes MERCHANT_API_KEY's)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -37,7 +37,10 @@ class SandboxServer:
         """Start the server and wait until it answers."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         env = {name: value for name, value in os.environ.items() if not name.startswith("SANDBOX_")}
-        env.update(PYTHONPATH=str(PROJECT_ROOT), SANDBOX_API_KEY=self.api_key, **self.env)
+        env.update(PYTHONPATH=str(PROJECT_ROOT))
+        if self.api_key:
+            env.update(SANDBOX_API_KEY=self.api_key)
+        env.update(self.env)
         database = f"sqlite:///{self.workdir / 'sandbox.db'}"
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

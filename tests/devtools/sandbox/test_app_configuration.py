@@ -4,6 +4,7 @@ stopping the start, shifting times, and transactions replaced by a control reque
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import config
 from bot.config import PROJECT_ROOT
 from devtools.sandbox import Faults, create_app
 from devtools.sandbox.__main__ import main
@@ -70,6 +72,19 @@ def test_faults_from_the_environment(tmp_path: Path, openapi: OpenAPISpec) -> No
         with spec_checked_client(server, openapi) as client:
             assert client.get("/_faults").json() == {"latency_ms": 5, "error_rate": 0.25, "down": True}
             assert client.get("/health").status_code == 503
+    finally:
+        server.stop()
+
+
+def test_without_a_key_of_its_own_it_takes_the_merchant_api_key_of_the_assistant(tmp_path: Path) -> None:
+    """So the local profile's lookups get in, and the former public default `sandbox-key` does not."""
+    local = {"SECRETS_FILE": str(tmp_path / "secrets.env")}
+    server = SandboxServer(workdir=tmp_path, env=local, api_key="").start()
+    try:
+        merchant_key = config.text("MERCHANT_API_KEY", {**os.environ, **local})
+        for key, status in (("sandbox-key", 401), (merchant_key, 200)):
+            answer = httpx.get(f"{server.base_url}/v1/transactions/TXN0005", headers={"X-API-Key": key})
+            assert answer.status_code == status, key
     finally:
         server.stop()
 

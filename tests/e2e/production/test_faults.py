@@ -19,9 +19,12 @@ from tests.e2e.conftest import Client, sandbox_transaction
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def say_to(url: str, sender: str, message: str) -> list[dict[str, Any]]:
+def say_to(url: str, token: str, sender: str, message: str) -> list[dict[str, Any]]:
     response = httpx.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120
+        f"{url}/webhooks/rest/webhook",
+        params={"token": token},
+        json={"sender": sender, "message": message},
+        timeout=120,
     )
     response.raise_for_status()
     return response.json()
@@ -60,13 +63,13 @@ def test_a_conversation_alternating_between_rasa_servers_finishes_with_the_right
     servers = cluster.processes.rasa_urls
     sender = cluster.new_sender()
     for turn, message in enumerate(["刷卡显示失败，但是钱被扣了", when, amount, terminal]):
-        replies = say_to(servers[turn % 2], sender, message)
+        replies = say_to(servers[turn % 2], cluster.processes.token, sender, message)
         assert replies, f"no answer to {message!r} from {servers[turn % 2]}"
     slots = cluster.tracker(sender)["slots"]
     assert slots["amount"] == transaction["amount"] and slots["terminal_id"] == transaction["terminal_id"]
     paid = datetime.fromisoformat(transaction["created_at"]).astimezone(SHANGHAI)
     assert slots["transaction_time"].startswith(f"{paid:%Y-%m-%dT%H:%M}")
-    found = say_to(servers[0], sender, f"尾号{transaction['card_last4']}")
+    found = say_to(servers[0], cluster.processes.token, sender, f"尾号{transaction['card_last4']}")
     result = case_result(found)
     assert result is not None and result["outcome"] == "refund_ticket", texts(found)
     ticket = CaseStore(CaseDatabase(cluster.processes.case_store_url)).get(result["ticket_id"])
@@ -81,7 +84,7 @@ def test_messages_of_one_conversation_sent_to_both_servers_at_once_are_taken_one
     messages = ["你好", "刷卡失败了", "钱被扣了", "昨天晚上", "八点左右", "扣了88块", "终端号不知道", "谢谢"]
 
     def send(index: int) -> list[dict[str, Any]]:
-        return say_to(servers[index % 2], sender, messages[index])
+        return say_to(servers[index % 2], cluster.processes.token, sender, messages[index])
 
     with ThreadPoolExecutor(max_workers=len(messages)) as pool:
         answers = list(pool.map(send, range(len(messages))))
@@ -118,7 +121,7 @@ async def test_a_rasa_server_killed_mid_form_loses_nothing(cluster: Client) -> N
     ).json()
     assert tracker["slots"]["dialogue"]["pending_question"] == "terminal_id"
     assert tracker["slots"]["amount"] == transaction["amount"] and tracker["slots"]["transaction_time"]
-    replies = say_to(processes.rasa_urls[0], sender, terminal)
+    replies = say_to(processes.rasa_urls[0], processes.token, sender, terminal)
     assert "后4位" in texts(replies), texts(replies)
     user_texts = [e["text"] for e in cluster.tracker(sender)["events"] if e["event"] == "user"]
     assert user_texts == ["刷卡显示交易失败 钱扣了", when, amount, terminal]
