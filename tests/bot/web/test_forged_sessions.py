@@ -10,20 +10,22 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from bot import config
 from bot.case_store import CaseDatabase
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.merchants import MerchantDirectory
+from bot.case_store.staff_sessions import StaffSessions
 from bot.profile import PUBLIC_VALUES
 from bot.web.sessions import ConversationSessions
 from bot.web.staff.merchant_pages import SESSION_COOKIE as MERCHANT_COOKIE
-from bot.web.staff.signed_sessions import SignedSessions
 from bot.web.staff.support_console import SESSION_COOKIE as AGENT_COOKIE
 from devtools.chat_socket import ChatSocket
 from tests.bot.case_store.support import migrated_sqlite
@@ -83,8 +85,14 @@ def local_environment(workdir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def gateway(workdir: Path, rasa: TrackerOfTheVictim, local_environment: dict[str, str]) -> Iterator[Gateway]:
-    case_store_url = migrated_sqlite(workdir)
+def case_store_url(workdir: Path) -> str:
+    return migrated_sqlite(workdir)
+
+
+@pytest.fixture(scope="module")
+def gateway(
+    workdir: Path, rasa: TrackerOfTheVictim, local_environment: dict[str, str], case_store_url: str
+) -> Iterator[Gateway]:
     database = CaseDatabase(case_store_url)
     MerchantDirectory(database).add_merchant(MERCHANT, "全家便利店", "familymart", "a long merchant password")
     AgentDirectory(database).add_agent(AGENT, "李娜", "a long agent password")
@@ -104,6 +112,11 @@ def test_the_gateway_signs_with_a_secret_of_its_own(real_secret: str) -> None:
     assert real_secret not in PUBLIC_VALUES and len(real_secret) >= 32
 
 
+def _conversation_token(secret: str, conversation_id: str) -> str:
+    """A conversation token as anyone holding `secret` could sign it (the gateway's own format)."""
+    return TimestampSigner(secret, salt="chat-conversation").sign(conversation_id).decode("ascii")
+
+
 async def _first_frame(gateway: Gateway, session: str) -> dict:
     chat, first = await ChatSocket.open(gateway.url, session=session)
     await chat.close()
@@ -114,12 +127,13 @@ async def _first_frame(gateway: Gateway, session: str) -> dict:
 async def test_a_conversation_token_signed_with_a_public_value_resumes_nothing(
     gateway: Gateway, real_secret: str, public: str
 ) -> None:
-    forged = ConversationSessions(public, 30).token_for(VICTIM)
+    forged = _conversation_token(public, VICTIM)
     first = await _first_frame(gateway, forged)
     assert first["type"] == "welcome" and first["history"] == []
-    assert ConversationSessions(real_secret, 30).conversation_of(first["session"]) != VICTIM
+    resumed = ConversationSessions(real_secret, 30).opened(first["session"])
+    assert resumed is not None and resumed.id != VICTIM
     # The same request, signed with the gateway's secret, opens the victim's conversation.
-    genuine = await _first_frame(gateway, ConversationSessions(real_secret, 30).token_for(VICTIM))
+    genuine = await _first_frame(gateway, _conversation_token(real_secret, VICTIM))
     assert [item["text"] for item in genuine["history"]] == [VICTIM_SAID]
 
 
@@ -133,6 +147,7 @@ async def test_a_conversation_token_signed_with_a_public_value_resumes_nothing(
 @pytest.mark.parametrize("public", sorted(PUBLIC_VALUES))
 def test_a_staff_cookie_signed_with_a_public_value_signs_nobody_in(
     gateway: Gateway,
+    case_store_url: str,
     real_secret: str,
     public: str,
     purpose: str,
@@ -141,8 +156,17 @@ def test_a_staff_cookie_signed_with_a_public_value_signs_nobody_in(
     subject: str,
     login_page: str,
 ) -> None:
+    # A session that is on record, so only the signature decides: the cookie names it as the
+    # gateway's own cookie would, signed with the public value, then with the real secret.
+    database = CaseDatabase(case_store_url)
+    try:
+        session_id = StaffSessions(database).open(purpose, subject, timedelta(hours=8))
+    finally:
+        database.close()
+
     def visit(secret: str) -> httpx.Response:
-        value = SignedSessions(secret, 8, purpose=purpose).issue(subject)
+        serializer = URLSafeTimedSerializer(secret, salt=f"{purpose}-session")
+        value = serializer.dumps({"m": subject, "n": session_id})
         with gateway.client() as client:
             client.cookies.set(cookie, value)
             return client.get(page)
