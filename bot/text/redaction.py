@@ -320,7 +320,7 @@ def _rest_of_card(text: str, groups: list[_Group], numbers: list[list[int]], unf
     taken, digits = [], unfinished
     for index in numbers[0]:
         group = groups[index]
-        if index != 0 and group.joint == _WEAK and not _goes_on(text, groups[index - 1], group):
+        if index != 0 and group.joint == _WEAK and not _goes_on(groups[index - 1]):
             break  # "7890 123" and "7890/123" go on; "128.50", "12/5" and "2026/11/26" do not
         if digits + len(group.digits) > MAX_CARD_DIGITS:
             if group.chinese:  # 七八九零一二三一直: the numeral of the next word goes too
@@ -336,13 +336,11 @@ def _rest_of_card(text: str, groups: list[_Group], numbers: list[list[int]], unf
     return set(taken)
 
 
-def _goes_on(text: str, before: _Group, group: _Group) -> bool:
-    """Whether a group after a mark goes on with the card number: after four digits that are no
-    year, and unless it is the cents of an amount (7890.12)."""
-    if len(before.digits) != 4 or _is_year(before.digits):
-        return False
-    decimal_point = text[before.end : group.start].strip() in (".", "．")
-    return len(group.digits) >= 3 or not decimal_point
+def _goes_on(before: _Group) -> bool:
+    """Whether the group after a mark goes on with the card number: after four digits that are no
+    year ("7890/123", "7890.1"; not "2026/11/26", "128.50", "12/5"). An amount written with its unit
+    or currency sign is still told apart (7890.50元)."""
+    return len(before.digits) == 4 and not _is_year(before.digits)
 
 
 def _spans(groups: list[_Group], numbers: list[list[int]], masked: set[int]) -> list[list[int]]:
@@ -446,12 +444,18 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
+# Full-width digits and separators are common on Chinese phone keyboards.
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９－\u3000", "0123456789- ")
+
+
 # --- the two entries ----------------------------------------------------------------------------
 
 
 def redact(text: str, *, unfinished_card: int = 0) -> Redaction:
     """Mask card numbers (and their starts), PINs, CVVs and passwords; everything else stays as
-    typed. `unfinished_card` is `Redaction.unfinished_card` of the conversation's message before."""
+    typed, but for full-width digits, dashes and spaces, which are made ASCII (as the parsers read
+    them). `unfinished_card` is `Redaction.unfinished_card` of the conversation's message before."""
+    text = text.translate(_HALF_WIDTH)
     groups = _groups(text)
     numbers = _numbers(groups)
     complete: set[int] = set()
