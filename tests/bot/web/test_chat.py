@@ -343,10 +343,6 @@ async def test_new_conversations_from_one_address_are_limited(chat: ChatService)
 # --- card data in every spelling, in every field (issue 15) ------------------------------------
 
 
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
 def _card_notices(browser: Browser) -> list[dict[str, Any]]:
     return [f for f in browser.of_type("notice") if f["code"] == "card_data_removed"]
 

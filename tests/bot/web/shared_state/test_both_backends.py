@@ -109,6 +109,7 @@ async def test_a_mark_is_seen_by_the_other_process_until_it_expires(backend: str
         assert await mb.marked("c2") and await ma.marked("c2") and await ma.marked("c1")
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_a_note_is_read_by_the_other_process_until_it_is_forgotten(backend: str) -> None:
     async with two_processes(backend) as (a, b):
         na, nb = a.notes("unfinished-card", 60), b.notes("unfinished-card", 60)
