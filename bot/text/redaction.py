@@ -31,6 +31,7 @@ numbers, and long numbers that fail the Luhn check with no card word before them
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -225,23 +226,37 @@ def _is_year(digits: str) -> bool:
 def _four_by_four(text: str, groups: list[_Group], number: list[int]) -> set[int]:
     """The groups of a number written as a card number is printed, Luhn or not: three or more groups
     of exactly four digits in a row ("6222 0212 3456", "6222_0212_3456_7890"), and the 1–3 digits
-    that may end it ("… 7890 123", not "… 12月"). Not when they are glued to letters (an ID like
-    AB1234-5678-9012) or all years (2024 2025 2026)."""
+    that may end it ("… 7890 123", not "… 12月"). Not inside an identifier with letters (AB1234-5678-
+    9012, a UUID 2556f3fc-1020-4414-8561-6396954691d1) or when all are years (2024 2025 2026)."""
     found: set[int] = set()
     run: list[int] = []
     for index in [*number, None]:
         if index is not None and len(groups[index].digits) == 4:
             run.append(index)
             continue
-        if len(run) >= 3 and not all(_is_year(groups[i].digits) for i in run):
-            before = text[groups[run[0]].start - 1] if groups[run[0]].start else ""
-            after = text[groups[run[-1]].end : groups[run[-1]].end + 1]
-            if not (_ascii_letter(before) or _ascii_letter(after)):
-                found.update(run)
-                if index is not None and _ends_the_number(text, groups[index], 4 * len(run)):
-                    found.add(index)
+        if (
+            len(run) >= 3
+            and not all(_is_year(groups[i].digits) for i in run)
+            and not _in_identifier(text, groups[run[0]].start, groups[run[-1]].end)
+        ):
+            found.update(run)
+            if index is not None and _ends_the_number(text, groups[index], 4 * len(run)):
+                found.add(index)
         run = []
     return found
+
+
+_IDENTIFIER_CHARS = frozenset(string.ascii_letters + string.digits + "-")
+
+
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is part of a word of ASCII letters, digits and dashes with a letter."""
+    first, last = start, end
+    while first > 0 and text[first - 1] in _IDENTIFIER_CHARS:
+        first -= 1
+    while last < len(text) and text[last] in _IDENTIFIER_CHARS:
+        last += 1
+    return any(_ascii_letter(char) for char in text[first:last])
 
 
 def _ends_the_number(text: str, group: _Group, digits_before: int) -> bool:

@@ -230,6 +230,8 @@ def test_a_whole_card_number_leaves_nothing_pending() -> None:
         "12月4日 14:05 在终端SP55G013刷了¥326，工单RF-20261126-0042，手机13800138000",
         "2024 2025 2026年都在这家店买过",
         "扣了1,280.00元，2026/11/26",
+        "id 2556f3fc-1020-4414-8561-6396954691d1",  # a UUID's groups of four
+        "工单 RF-1234-5678-9012",
     ],
 )
 def test_ordinary_facts_next_to_the_new_rules_survive(text: str) -> None:
