@@ -69,7 +69,7 @@ _DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d")
 _MARKS = frozenset("_/,.\uff0c\u3001\uff0e\uff0f\uff3f")
 _MAX_SEPARATOR_CHARS = 10
 
-# One digit in any script, for the regexes of short codes (\\d is any Unicode decimal digit).
+# One digit in any script, for the regexes of short codes (\d is any Unicode decimal digit).
 _D = "[\\d" + "".join(_CHINESE_DIGITS) + "]"
 _NOT_D = f"(?!{_D})"
 _NOT_AFTER_D = f"(?<!{_D})"
@@ -106,11 +106,6 @@ def digit_value(char: str) -> str | None:
         return _CHINESE_DIGITS[char]
     value = unicodedata.decimal(char, None)
     return None if value is None else str(value)
-
-
-def ascii_digits(text: str) -> str:
-    """The digits of text in ASCII, whatever their script (for tests and for what a code holds)."""
-    return "".join(d for d in map(digit_value, text) if d is not None)
 
 
 # --- groups of digits and the numbers they make ------------------------------------------------
@@ -318,7 +313,7 @@ def _named_cards(text: str, groups: list[_Group], numbers: list[list[int]]) -> s
 # of a card number: a currency sign before them, a unit after them, a decimal or clock mark inside.
 _CURRENCY_BEFORE = re.compile(r"[¥￥$€£]\s*$")
 _UNIT_AFTER = re.compile(
-    r"\s*(?:[元块塊圆圓角毛分%％月日号號点點时時秒年岁天个個笔筆次张張]|rmb|yuan|usd|cny|am|pm|[.:：,，/][0-9０-９])",
+    r"\s*(?:[元块塊圆圓角毛分%％月日号號点點时時秒年岁天个個笔筆次张張]|(?:rmb|yuan|usd|cny|am|pm|a\.m|p\.m)(?![a-z])|[.:：,，/][0-9])",
     re.IGNORECASE,
 )
 _MAX_LEAD_CHARS = 12  # "the rest is ", "接着是": what may come before the rest of a card number
