@@ -14,7 +14,7 @@ from sanic.response import HTTPResponse
 
 from bot import config, rasa_token
 from bot.text.payloads import BUTTON_PAYLOADS, GATEWAY_PAYLOADS, as_typed_text
-from bot.text.redaction import redact
+from bot.text.redaction import redact, redact_value
 from bot.text.typed_text import printable
 
 MAX_MESSAGE_CHARS = 2000
@@ -24,7 +24,10 @@ class RedactingRestInput(RestInput):
     """Rasa's REST channel, but no card number, PIN or CVV gets past it.
 
     Redacting here, where a message enters, keeps the raw digits out of the NLU pipeline, the
-    tracker store and every log line that Rasa writes.
+    tracker store and every log line that Rasa writes: the message and every string of its metadata.
+    Each message is redacted on its own: a card number split over two messages is hidden whole by
+    the web gateway, which keeps each conversation's state between its messages (its first part
+    is hidden here too; what is left of the second, at most seven digits, is no card number).
 
     Only the gateway and scripts holding RASA_TOKEN may post: anyone else on the network could
     otherwise write into any conversation, or send the gateway's own payloads (a scanned code's
@@ -66,10 +69,13 @@ class RedactingRestInput(RestInput):
         return as_typed_text(text, BUTTON_PAYLOADS | GATEWAY_PAYLOADS)
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        """The client's metadata with every string in it redacted (a button's display text, ids, any
+        field a client makes up), and what was removed from the message and from it."""
         metadata = (request.json or {}).get("metadata")
         metadata = dict(metadata) if isinstance(metadata, dict) else {}
         metadata.pop("redacted", None)  # only this channel may say what it removed
-        removed = redact(self._raw_message(request)).removed
+        metadata, from_metadata = redact_value(metadata)
+        removed = dict.fromkeys(redact(self._raw_message(request)).removed + from_metadata)
         if removed:
             metadata["redacted"] = list(removed)
         return metadata

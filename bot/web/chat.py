@@ -20,7 +20,7 @@ from bot.case_store.merchants import MerchantDirectory
 from bot.text.catalogue import notice
 from bot.text.language import LANGUAGES, detect_language
 from bot.text.payloads import BUTTON_PAYLOADS, QR_SCANNED, as_typed_text
-from bot.text.redaction import redact
+from bot.text.redaction import Redaction, redact
 from bot.text.typed_text import printable, well_formed
 from bot.web.hub_channels import agents_channel, customer_channel
 from bot.web.rasa_client import RasaClient, RasaUnavailable
@@ -38,6 +38,8 @@ REMEMBERED_IDS_PER_CONVERSATION = 100
 # would have expired, so one address may not make them by the thousand.
 NEW_CONVERSATIONS_PER_MINUTE = 5
 ENDED_CONVERSATIONS = "ended-conversations"  # the shared state's marks (bot.web.end_conversation too)
+# How long the digits of a card number that ended a message wait for the rest in the next one.
+UNFINISHED_CARD_SECONDS = 600
 
 
 class Socket(Protocol):
@@ -87,6 +89,8 @@ class ChatService:
         self.hub = shared.hub
         self._turns = shared.locks("conversation")
         self._answered = shared.remembered("answered", REMEMBERED_IDS_PER_CONVERSATION)
+        # Per conversation, Redaction.unfinished_card of its last message delivered.
+        self._unfinished_cards = shared.notes("unfinished-card", UNFINISHED_CARD_SECONDS)
         self._forwards: set[asyncio.Task[Any]] = set()
 
     def conversation(self, conversation_id: str) -> AbstractAsyncContextManager[None]:
@@ -211,6 +215,8 @@ class ChatService:
             return
         language = _language(frame.get("language"), default=visitor.language)
         visitor.language = language
+        # The id is kept (in the tracker, in the answered ids) as redacted as any text.
+        kept_id = redact(client_id).text
         text = frame.get("text")
         text = text.strip() if isinstance(text, str) else ""
         problem = None
@@ -218,7 +224,7 @@ class ChatService:
             problem = "empty"
         elif len(text) > self.settings.max_message_chars:
             problem = "too_long"
-        elif await self._answered.known(visitor.conversation_id, client_id):
+        elif await self._answered.known(visitor.conversation_id, kept_id):
             await _send(socket, {"type": "ack", "id": client_id})
             return
         elif not await self._within_limits(visitor):
@@ -229,27 +235,35 @@ class ChatService:
             return
 
         # Only the gateway itself may send its payloads; typed, they are text.
-        removal = redact(text)
+        removal = redact(text, unfinished_card=await self._unfinished_card(visitor.conversation_id))
         redacted = as_typed_text(removal.text, BUTTON_PAYLOADS)
-        metadata = self._metadata(visitor, client_id, language_chosen=frame.get("language_chosen") is True)
-        display = frame.get("display")
-        if isinstance(display, str) and display.strip() and text.startswith("/"):
-            metadata["display"] = redact(display.strip()).text[:MAX_DISPLAY_CHARS]
+        metadata = self._metadata(visitor, kept_id, language_chosen=frame.get("language_chosen") is True)
+        display = _display(frame.get("display")) if text.startswith("/") else None
+        if display is not None and display.text:
+            metadata["display"] = display.text
         held = await self._held_by_agent(visitor.conversation_id)
         if held is not None:
             delivered = await self._relay_to_agent(socket, visitor, client_id, redacted, metadata, held)
         else:
             delivered = await self._converse(socket, visitor, client_id, redacted, metadata)
         if delivered:
+            await self._unfinished_cards.put(
+                visitor.conversation_id, str(removal.unfinished_card) if removal.unfinished_card else None
+            )
             ack: dict[str, Any] = {"type": "ack", "id": client_id}
             if redacted != text:
                 ack["text"] = redacted  # the widget shows, and keeps, only what the bot was given
-            if removal.removed:
+            if removal.removed or (display is not None and display.removed):
                 # The bot (or the agent) never sees what was removed, so the gateway says why, in the
                 # language of the message; the ack stays the turn's last frame.
                 told_in = detect_language(redacted, previous=language) or language
                 await _notify(socket, "card_data_removed", told_in)
             await _send(socket, ack)
+
+    async def _unfinished_card(self, conversation_id: str) -> int:
+        """Digits of a card number, hidden, that the conversation's last message ended with."""
+        kept = await self._unfinished_cards.get(conversation_id)
+        return int(kept) if kept is not None and kept.isdigit() else 0
 
     @staticmethod
     def _metadata(visitor: Visitor, client_id: str, *, language_chosen: bool = False) -> dict[str, Any]:
@@ -269,7 +283,7 @@ class ChatService:
         """One turn: the message to Rasa, its replies to the browser. False if Rasa did not answer."""
         await _send(socket, {"type": "typing", "on": True})
         try:
-            replies = await self._forward(visitor.conversation_id, client_id, text, metadata)
+            replies = await self._forward(visitor.conversation_id, text, metadata)
         except RasaUnavailable as error:
             logger.warning("message of %s not answered: %s", visitor.conversation_id, error)
             await _send(socket, {"type": "typing", "on": False})
@@ -310,7 +324,7 @@ class ChatService:
         """A message for the agent: recorded in the tracker through Rasa (paused, so it does not
         answer), then relayed to the agent's console. False if Rasa did not take it."""
         try:
-            replies = await self._forward(visitor.conversation_id, client_id, text, metadata)
+            replies = await self._forward(visitor.conversation_id, text, metadata)
         except RasaUnavailable as error:
             logger.warning("message of %s not recorded: %s", visitor.conversation_id, error)
             await _send(
@@ -324,15 +338,16 @@ class ChatService:
         shown = user_item(text, metadata)["text"]
         await self.hub.publish(
             agents_channel(visitor.conversation_id),
-            {"type": "customer", "escalation": escalation.id, "id": client_id, "text": shown},
+            {"type": "customer", "escalation": escalation.id, "id": metadata["client_id"], "text": shown},
         )
         return True
 
     async def _forward(
-        self, conversation_id: str, client_id: str, text: str, metadata: dict[str, Any]
+        self, conversation_id: str, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]] | None:
-        """Send a message to Rasa exactly once, even if the browser goes away meanwhile: its replies,
-        or None when it had already been sent."""
+        """Send a message to Rasa exactly once (by its metadata's client_id), even if the browser goes
+        away meanwhile: its replies, or None when it had already been sent."""
+        client_id = metadata["client_id"]
 
         async def forward() -> list[dict[str, Any]] | None:
             async with self.conversation(conversation_id):
@@ -387,6 +402,14 @@ async def _send(socket: Socket, message: dict[str, Any]) -> None:
 
 async def _notify(socket: Socket, code: str, language: str) -> None:
     await _send(socket, {"type": "notice", "code": code, "text": notice(code, language)})
+
+
+def _display(value: object) -> Redaction | None:
+    """A button's title as the transcript may keep it: printable, redacted, bounded."""
+    if not isinstance(value, str):
+        return None
+    redaction = redact(printable(value).strip())
+    return Redaction(redaction.text[:MAX_DISPLAY_CHARS], redaction.removed)
 
 
 def _visible(text: str) -> bool:

@@ -1,6 +1,6 @@
 """What every gateway process must share: rate limits, one conversation's turn, the client message
-ids already answered, marks (the conversations ended before their time), and publish/subscribe
-between sockets.
+ids already answered, marks (the conversations ended before their time), short notes per
+conversation, and publish/subscribe between sockets.
 
 Two back-ends, chosen by GATEWAY_REDIS_URL:
 
@@ -17,6 +17,7 @@ from bot.web.shared_state.in_memory import (
     InProcessLimiter,
     InProcessLocks,
     InProcessMarks,
+    InProcessNotes,
     LiveHub,
     SharedState,
     in_process_state,
@@ -24,6 +25,7 @@ from bot.web.shared_state.in_memory import (
 from bot.web.shared_state.interface import (
     KeyedLock,
     Marks,
+    Notes,
     RateLimiter,
     RememberedIds,
     SharedStateUnavailable,
@@ -36,9 +38,11 @@ __all__ = [
     "InProcessLimiter",
     "InProcessLocks",
     "InProcessMarks",
+    "InProcessNotes",
     "KeyedLock",
     "LiveHub",
     "Marks",
+    "Notes",
     "RateLimiter",
     "RedisHub",
     "RedisState",

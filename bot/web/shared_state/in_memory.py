@@ -17,7 +17,14 @@ from sanic.exceptions import WebsocketClosed
 from websockets.exceptions import ConnectionClosed
 
 from bot.web.rate_limit import SlidingWindowLimiter
-from bot.web.shared_state.interface import KeyedLock, Marks, RateLimiter, RememberedIds, Subscriber
+from bot.web.shared_state.interface import (
+    KeyedLock,
+    Marks,
+    Notes,
+    RateLimiter,
+    RememberedIds,
+    Subscriber,
+)
 
 CONVERSATIONS_REMEMBERED = 10_000  # in one process's memory
 
@@ -119,6 +126,37 @@ class InProcessMarks:
         return self.marked_here(key)
 
 
+class InProcessNotes:
+    """One string per key for `ttl_seconds` after it was put, for the latest keys."""
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._values: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def get_here(self, key: str) -> str | None:
+        kept = self._values.get(key)
+        if kept is None:
+            return None
+        if kept[1] <= self._clock():
+            del self._values[key]
+            return None
+        return kept[0]
+
+    def put_here(self, key: str, value: str | None) -> None:
+        self._values.pop(key, None)
+        if value is not None:
+            self._values[key] = (value, self._clock() + self.ttl_seconds)
+        while len(self._values) > CONVERSATIONS_REMEMBERED:
+            self._values.popitem(last=False)
+
+    async def get(self, key: str) -> str | None:
+        return self.get_here(key)
+
+    async def put(self, key: str, value: str | None) -> None:
+        self.put_here(key, value)
+
+
 class LiveHub:
     """Publish/subscribe between sockets. This one reaches the sockets of this process only; the
     Redis one reaches every gateway's."""
@@ -164,7 +202,7 @@ class LiveHub:
 
 
 class SharedState:
-    """The factory of limiters, locks and remembered ids, and the hub. One name is one thing: asked
+    """The factory of limiters, locks, remembered ids and notes, and the hub. One name is one thing: asked
     twice, a name gives the same limiter (in Redis, the same keys in every process)."""
 
     def __init__(self, hub: LiveHub) -> None:
@@ -185,6 +223,10 @@ class SharedState:
     def marks(self, name: str) -> Marks:
         """Keys marked for a while (e.g. conversations ended before their time)."""
         return self._once("marks", name, lambda: self._marks(name))
+
+    def notes(self, name: str, ttl_seconds: float) -> Notes:
+        """One string per key, forgotten `ttl_seconds` after it was put."""
+        return self._once("notes", name, lambda: self._notes(name, ttl_seconds))
 
     async def open(self) -> None:
         """Inside the running event loop, before the first request."""
@@ -209,6 +251,9 @@ class SharedState:
 
     def _marks(self, name: str) -> Marks:
         return InProcessMarks()
+
+    def _notes(self, name: str, ttl_seconds: float) -> Notes:
+        return InProcessNotes(ttl_seconds)
 
 
 def in_process_state() -> SharedState:

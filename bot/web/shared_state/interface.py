@@ -40,5 +40,14 @@ class Marks(Protocol):
     async def marked(self, key: str) -> bool: ...
 
 
+class Notes(Protocol):
+    """One short string per key, forgotten after a while."""
+
+    async def get(self, key: str) -> str | None: ...
+    async def put(self, key: str, value: str | None) -> None:
+        """Keep value for key (None: forget it)."""
+        ...
+
+
 class Subscriber(Protocol):
     async def send(self, data: str) -> None: ...

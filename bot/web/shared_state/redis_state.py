@@ -11,6 +11,8 @@ channel starts with GATEWAY_REDIS_PREFIX (`<p>` below), so deployments and test 
   100, expiring a day after the last one was added;
 - `<p>:mark:<name>:<key>`: a marked key (a conversation ended before its time), a string that
   expires when the longest mark made of it does (one Lua script);
+- `<p>:note:<name>:<key>`: a string, expiring when its notes say (for a conversation, the digits of
+  a card number its last message ended with, so that the next one can hide the rest);
 - `<p>:hub:<channel>`: pub/sub. Each process psubscribes once to `<p>:hub:*` and hands what comes
   to its own sockets; sockets cannot move, so subscribers stay in the process that holds them.
 
@@ -23,6 +25,7 @@ is really gone, the chat still answers: each Redis call that fails falls back to
     bot twice: answering twice is better than not answering;
   - answered ids are also remembered in this process, which is asked first; so are marks: a mark
     made on another gateway while Redis is away is not seen here until it is back;
+  - notes are also kept in this process, and read from it while Redis is away;
   - `publish` reaches this process's sockets only; the hub's reader listens again with back-off.
     Messages published while a reader was away are lost (pub/sub keeps nothing); they are in Rasa's
     tracker, and browsers and consoles load the transcript when they come back.
@@ -51,11 +54,13 @@ from bot.web.shared_state.in_memory import (
     InProcessLimiter,
     InProcessLocks,
     InProcessMarks,
+    InProcessNotes,
     SharedState,
 )
 from bot.web.shared_state.interface import (
     KeyedLock,
     Marks,
+    Notes,
     RateLimiter,
     RememberedIds,
     SharedStateUnavailable,
@@ -165,6 +170,9 @@ class RedisState(SharedState):
 
     def _marks(self, name: str) -> Marks:
         return RedisMarks(self, name)
+
+    def _notes(self, name: str, ttl_seconds: float) -> Notes:
+        return RedisNotes(self, name, ttl_seconds)
 
 
 class RedisLimiter:
@@ -339,6 +347,42 @@ class RedisMarks:
             return False
         state.outage.worked()
         return bool(found)
+
+
+class RedisNotes:
+    def __init__(self, state: RedisState, name: str, ttl_seconds: float) -> None:
+        self._state = state
+        self._name = name
+        self._ttl_ms = max(1, round(ttl_seconds * 1000))
+        self._here = InProcessNotes(ttl_seconds)
+
+    async def get(self, key: str) -> str | None:
+        state = self._state
+        if not state.outage.up():
+            return self._here.get_here(key)
+        try:
+            value = await state.client.get(state.key("note", self._name, key))
+        except REDIS_DOWN as error:
+            state.outage.failed(f"the {self._name} notes", error, "only this process's are known")
+            return self._here.get_here(key)
+        state.outage.worked()
+        return value
+
+    async def put(self, key: str, value: str | None) -> None:
+        self._here.put_here(key, value)
+        state = self._state
+        if not state.outage.up():
+            return
+        name = state.key("note", self._name, key)
+        try:
+            if value is None:
+                await state.client.delete(name)
+            else:
+                await state.client.set(name, value, px=self._ttl_ms)
+        except REDIS_DOWN as error:
+            state.outage.failed(f"the {self._name} notes", error, "kept in this process only")
+            return
+        state.outage.worked()
 
 
 def check_reachable(url: str) -> None:

@@ -27,6 +27,7 @@ from bot.case_store.agents import Agent, AgentDirectory
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import EscalationStore
 from bot.text.redaction import redact
+from bot.text.typed_text import printable
 from bot.web.hub_channels import agents_channel, customer_channel
 from bot.web.rasa_client import RasaClient, RasaUnavailable
 from bot.web.settings import GatewaySettings
@@ -133,7 +134,7 @@ class SupportService:
 
     async def say_to_customer(self, escalation: Escalation, agent: Agent, typed: str) -> str:
         """The agent's message: redacted, into the tracker, to the customer's open sockets."""
-        said = redact(typed).text
+        said = redact(printable(typed)).text
         async with self._turn(escalation.conversation_id):
             await self.tracker.append(
                 escalation.conversation_id,

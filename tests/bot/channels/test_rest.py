@@ -89,3 +89,44 @@ def test_odd_messages_become_bounded_printable_text(channel, message) -> None:
     text = channel._extract_message(request({"message": message}))
     assert isinstance(text, str) and len(text) <= MAX_MESSAGE_CHARS
     assert all(ch.isprintable() or ch in "\n\t" for ch in text)
+
+
+def test_every_string_of_the_metadata_is_redacted_and_flagged(channel) -> None:
+    body = {
+        "sender": "a",
+        "message": "/affirm",
+        "metadata": {
+            "display": "卡号 6222_0212_3456_7890_128",
+            "client_id": "m1",
+            "timezone": "Asia/Shanghai",
+            "extra": {"notes": ["7306 is my pin", 128]},
+        },
+    }
+    metadata = channel.get_metadata(request(body))
+    assert "6222" not in json.dumps(metadata) and "7306" not in json.dumps(metadata)
+    assert metadata["client_id"] == "m1" and metadata["timezone"] == "Asia/Shanghai"
+    assert metadata["extra"]["notes"][1] == 128
+    assert metadata["redacted"] == ["card_number", "secret_code"]
+    assert channel._extract_message(request(body)) == "/affirm"
+
+
+def test_metadata_nested_past_any_real_depth_is_cut_not_crashed(channel) -> None:
+    deep: dict = {"leaf": "6222021234567890128"}
+    for _ in range(200):
+        deep = {"x": deep}
+    metadata = channel.get_metadata(request({"message": "hi", "metadata": deep}))
+    assert "6222021234567890128" not in json.dumps(metadata)
+
+
+@pytest.mark.parametrize(
+    "typed, secret",
+    [
+        ("6222_0212_3456_7890_128", "6222"),
+        ("7306 is my pin", "7306"),
+        ("卡号六二二二零二一二三四五六七八九零一二八", "六"),
+    ],
+)
+def test_the_new_spellings_are_redacted_in_the_message(channel, typed: str, secret: str) -> None:
+    body = {"sender": "a", "message": typed}
+    assert secret not in channel._extract_message(request(body))
+    assert channel.get_metadata(request(body))["redacted"]

@@ -338,3 +338,66 @@ async def test_new_conversations_from_one_address_are_limited(chat: ChatService)
     await chat.serve(browser, "10.0.0.7")
     assert len(browser.of_type("welcome")) == 1 + NEW_CONVERSATIONS_PER_MINUTE
     assert [frame["code"] for frame in browser.of_type("notice")] == ["new_conversation_later"]
+
+
+# --- card data in every spelling, in every field (issue 15) ------------------------------------
+
+
+def _card_notices(browser: Browser) -> list[dict[str, Any]]:
+    return [f for f in browser.of_type("notice") if f["code"] == "card_data_removed"]
+
+
+async def test_a_card_number_split_over_two_messages_reaches_the_bot_in_neither(chat: ChatService) -> None:
+    browser = Browser(
+        hello(language="en"),
+        message("m1", "my card is 6222 0212 3456"),
+        message("m2", "7890 123"),
+        message("m3", "it was 128 yuan"),
+    )
+    await chat.serve(browser, "10.0.0.1")
+    texts = [text for _, text, _ in chat.rasa.received]
+    assert texts == ["my card is [***]", "[***]", "it was 128 yuan"]
+    assert [ack.get("text") for ack in browser.of_type("ack")] == [*texts[:2], None]
+    # One notice for each message that had something removed, each before that message's ack.
+    kinds = [f["type"] if f["type"] != "notice" else f["code"] for f in browser.sent]
+    assert kinds.count("card_data_removed") == 2
+    assert [kinds[i + 1] for i, k in enumerate(kinds) if k == "card_data_removed"] == ["ack", "ack"]
+
+
+async def test_the_rest_of_a_card_number_sent_again_after_rasa_failed_is_still_hidden(
+    chat: ChatService,
+) -> None:
+    send, failures = chat.rasa.send, ["once"]
+
+    async def fails_once(sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
+        if text == "[***]" and failures:
+            failures.pop()
+            raise RasaUnavailable("rasa is down in this test")
+        return await send(sender, text, metadata)
+
+    chat.rasa.send = fails_once  # type: ignore[method-assign]
+    browser = Browser(hello(), message("m1", "卡号 6222 0212 3456"), message("m2", "7890 123"))
+    await chat.serve(browser, "10.0.0.1")
+    assert [f["id"] for f in browser.of_type("retry")] == ["m2"] and not failures
+    again = Browser(hello(session=browser.sent[0]["session"]), message("m2", "7890 123"))
+    await chat.serve(again, "10.0.0.1")
+    assert [text for _, text, _ in chat.rasa.received] == ["卡号 [***]", "[***]"]
+    assert len(_card_notices(again)) == 1
+
+
+async def test_a_button_s_display_text_is_kept_printable_and_redacted(chat: ChatService) -> None:
+    display = "是\x07 卡号 6222_0212_3456_7890_128 \u202e"
+    browser = Browser(hello(), message("m1", "/affirm", display=display))
+    await chat.serve(browser, "10.0.0.1")
+    [(_, text, metadata)] = chat.rasa.received
+    assert text == "/affirm" and metadata["display"] == "是 卡号 [***]"
+    assert len(_card_notices(browser)) == 1
+
+
+async def test_a_client_id_carrying_a_card_number_is_kept_redacted(chat: ChatService) -> None:
+    client_id = "id-6222021234567890128"
+    browser = Browser(hello(), message(client_id, "你好"), message(client_id, "你好"))
+    await chat.serve(browser, "10.0.0.1")
+    [(_, _, metadata)] = chat.rasa.received  # the second is known: the same message sent again
+    assert metadata["client_id"] == "id-[***]"
+    assert browser.of_type("ack") == [{"type": "ack", "id": client_id}] * 2  # the browser's own id

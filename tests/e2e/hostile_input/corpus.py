@@ -29,6 +29,12 @@ def _full_width(text: str) -> str:
     return text.translate(str.maketrans("0123456789 ", "０１２３４５６７８９\u3000"))
 
 
+def _chinese(digits: str) -> str:
+    """Digits as Chinese numerals, zero alternately 〇 and 零, one 幺 and two 两 every other time."""
+    numerals = {"0": "〇零", "1": "一幺", "2": "二两"}
+    return "".join(numerals.get(d, "零一二三四五六七八九"[int(d)] * 2)[i % 2] for i, d in enumerate(digits))
+
+
 PAN_UNIONPAY_16 = _luhn("622848019274036")
 PAN_UNIONPAY_19 = _luhn("623058013947261850")  # written like "卡号6222 0212 3456 7890 123" below
 PAN_VISA = _luhn("453201511283036")
@@ -42,6 +48,19 @@ NOT_A_CARD = "6222021234567890123"
 # An order number: long, Luhn-invalid, must survive redaction (and shows we look in the right place).
 ORDER_NUMBER = next(n for n in (f"2026112600{i:07d}" for i in range(1357913, 1358013)) if not luhn_valid(n))
 assert not luhn_valid(NOT_A_CARD)
+# The security review's findings (issue 15): separators, Chinese numerals, a number split over two
+# messages, a button title that carries one.
+PAN_UNDERSCORE = _luhn("621483009175624")
+PAN_SLASH = _luhn("622588013749265")
+PAN_COMMA = _luhn("436742019385720")
+PAN_WIDE_SPACES = _luhn("625965012837461")
+PAN_CHINESE = _luhn("622260137584920")
+PAN_CHINESE_GROUPED = _luhn("622155019384726")
+PAN_SPLIT = _luhn("621226083517492183")  # 19 digits: "my card is 6212 2608 3517", then "4921 832"
+PAN_DISPLAY = _luhn("622848073916254")
+# After the bare word "card", 16 digits that fail the Luhn check, then a CVV.
+NOT_LUHN_AFTER_CARD = "6259 0173 6248 3150"
+assert not luhn_valid(NOT_LUHN_AFTER_CARD.replace(" ", ""))
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,10 @@ class Hostile:
     phrases: tuple[str, ...] = ()
     # What the gateway answers: "ack" (the bot's reply), or the code of a polite "reject".
     expect: str = "ack"
+    # The message goes on the one before it in the corpus: sent right after it, in the same session.
+    continues: bool = False
+    # A button's title sent with the message (the widget's `display`).
+    display: str | None = None
 
 
 def _huge(unit: str, size: int) -> str:
@@ -194,6 +217,35 @@ CORPUS: list[Hostile] = [
         (PAN_13, "394857"),
         ("cvv2: 618",),
     ),
+    # Issue 15: the spellings the security review found stored in clear.
+    Hostile("card", f"卡号 {_grouped(PAN_UNDERSCORE, '_')}", "zh", (PAN_UNDERSCORE,)),
+    Hostile("card", f"card {_grouped(PAN_SLASH, '/')} was charged twice", "en", (PAN_SLASH,)),
+    Hostile("card", f"我的卡是{_grouped(PAN_COMMA, ',')}，扣了128块", "zh", (PAN_COMMA,)),
+    Hostile("card", f"{_grouped(PAN_WIDE_SPACES, '    ')} is the card", "en", (PAN_WIDE_SPACES,)),
+    Hostile("card", f"卡号{_chinese(PAN_CHINESE)}一直扣钱", "zh", (PAN_CHINESE,)),
+    Hostile("card", "卡号 " + _grouped(_chinese(PAN_CHINESE_GROUPED), " "), "zh", (PAN_CHINESE_GROUPED,)),
+    Hostile(
+        "card",
+        f"my card {NOT_LUHN_AFTER_CARD} cvv 417",
+        "en",
+        phrases=(NOT_LUHN_AFTER_CARD, "cvv 417"),
+    ),
+    Hostile("split", f"my card is {_grouped(PAN_SPLIT[:12], ' ')}", "en", (PAN_SPLIT[:12],)),
+    Hostile(
+        "split",
+        _grouped(PAN_SPLIT[12:], " "),
+        None,
+        (PAN_SPLIT[12:], PAN_SPLIT),
+        continues=True,
+    ),
+    Hostile("pin", "8351 is my pin", None, phrases=("8351 is my pin",)),
+    Hostile("pin", "the 3 digits on the back are 582", "en", phrases=("back are 582",)),
+    Hostile("pin", "CVN2: 927", None, phrases=("cvn2: 927",)),
+    Hostile("pin", "安全码604，卡背后三位是604", "zh", phrases=("安全码604", "3位是604")),
+    Hostile("pin", "846是我的安全码", "zh", phrases=("846是我的安全码",)),
+    Hostile("pin", "七三〇六是我的取款密码", "zh", phrases=("7306是我的取款密码",)),
+    Hostile("pin", "卡背后的三个数字是915", "zh", phrases=("数字是915",)),
+    Hostile("display", "/deny", display=f"不是 {_grouped(PAN_DISPLAY, '_')}", secrets=(PAN_DISPLAY,)),
 ]
 # Only the bot's buttons stay payloads when typed; they ask for a person at the end of a session.
 LAST_IN_SESSION = "/request_human"
@@ -246,9 +298,11 @@ _LEAKED_ERROR = re.compile(r"Traceback|\bError\b|Exception|File \"|line \d+, in 
 _TO_ASCII = str.maketrans("０１２３４５６７８９零〇一二三四五六七八九幺两", "01234567890012345678912")
 _INVISIBLE = "\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
 # What may separate the groups of one number: spaces, dashes, invisible characters and escaped line
-# breaks; for card numbers, dots too.
+# breaks; for card numbers, the marks too (dots, commas, slashes, underscores).
 _BETWEEN_DIGITS = re.compile(rf"(?<=[0-9])(?:[\s\-\u2010-\u2015{_INVISIBLE}]|\\[ntr])+(?=[0-9])")
-_BETWEEN_CARD_DIGITS = re.compile(rf"(?<=[0-9])(?:[\s\-.\u2010-\u2015{_INVISIBLE}]|\\[ntr])+(?=[0-9])")
+_BETWEEN_CARD_DIGITS = re.compile(
+    rf"(?<=[0-9])(?:[\s\-.,_/，、．／＿\u2010-\u2015{_INVISIBLE}]|\\[ntr])+(?=[0-9])"
+)
 
 
 def _readable(raw: str) -> str:

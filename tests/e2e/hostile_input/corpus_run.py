@@ -54,9 +54,14 @@ async def _until_answer(chat: ChatSocket, client_id: str | None) -> list[dict[st
             return frames
 
 
-async def _send_message(chat: ChatSocket, text: str, language: str) -> list[dict[str, Any]]:
+async def _send_message(
+    chat: ChatSocket, text: str, language: str, display: str | None = None
+) -> list[dict[str, Any]]:
     client_id = uuid.uuid4().hex
-    await chat.send({"type": "message", "id": client_id, "text": text, "language": language})
+    frame = {"type": "message", "id": client_id, "text": text, "language": language}
+    if display is not None:
+        frame["display"] = display
+    await chat.send(frame)
     return await _until_answer(chat, client_id)
 
 
@@ -78,7 +83,7 @@ async def _session(gateway: str, items: list[Hostile | Raw], language: str, run:
             if isinstance(item, Raw):
                 frames = await _send_raw(chat, item)
             else:
-                frames = await _send_message(chat, item.text, language)
+                frames = await _send_message(chat, item.text, language, item.display)
             if item.expect == "ack":
                 for waiting in (turn for turn in turns if not turn.after):
                     waiting.after = frames
@@ -91,16 +96,26 @@ async def _session(gateway: str, items: list[Hostile | Raw], language: str, run:
         run.turns.extend(turns)
 
 
+def _continues(item: Hostile | Raw | None) -> bool:
+    return isinstance(item, Hostile) and item.continues
+
+
 def _sessions() -> list[tuple[list[Hostile | Raw], str]]:
-    """The corpus in sessions of a few messages, raw frames mixed in, alternately Chinese and English."""
+    """The corpus in sessions of a few messages, raw frames mixed in, alternately Chinese and English.
+    A message that goes on the one before it (the rest of a card number) comes right after it, in
+    the same session."""
     items: list[Hostile | Raw] = []
     raws = iter(RAW_FRAMES)
     for index, hostile in enumerate(CORPUS):
         items.append(hostile)
-        if index % 5 == 4:
+        if index % 5 == 4 and not _continues(CORPUS[index + 1] if index + 1 < len(CORPUS) else None):
             items.extend(r for r in [next(raws, None)] if r is not None)
     items.extend(raws)
-    chunks = [items[i : i + MESSAGES_PER_SESSION] for i in range(0, len(items), MESSAGES_PER_SESSION)]
+    chunks: list[list[Hostile | Raw]] = []
+    for item in items:
+        if not chunks or (len(chunks[-1]) >= MESSAGES_PER_SESSION and not _continues(item)):
+            chunks.append([])
+        chunks[-1].append(item)
     request_human = Hostile("payload", LAST_IN_SESSION)
     # The sessions that carried card numbers end by asking for a person: their escalation, with its
     # summary of the conversation, lands in the case store.

@@ -13,11 +13,15 @@ from benchmarks.scenarios import reply_language
 from bot.text.redaction import luhn_valid
 from tests.e2e.conftest import Client
 from tests.e2e.hostile_input.corpus import (
+    CORPUS,
     ORDER_NUMBER,
+    PAN_CHINESE,
     PAN_CREDIT,
+    PAN_SLASH,
     PAN_VISA,
     SECRETS,
     Hostile,
+    _chinese,
     _found,
     _full_width,
     _grouped,
@@ -58,12 +62,23 @@ def _tables(url: str) -> dict[str, str]:
 
 def test_the_secrets_are_real_card_numbers_and_pins() -> None:
     cards = [s for s in SECRETS if len(s) >= 13]
-    assert len(cards) == 8 and all(luhn_valid(card) for card in cards)
+    assert len(cards) == 16 and all(luhn_valid(card) for card in cards)
     assert len({len(card) for card in cards}) >= 4  # 13, 15, 16 and 19 digits
     assert _found(f"x {_grouped(PAN_VISA, ' - ')} y") == [PAN_VISA]
     assert _found(json.dumps("卡号 " + _full_width(PAN_CREDIT))) == [PAN_CREDIT]
     assert _found(json.dumps("密码是六三九二八一")) == ["639281"]
     assert _found("My PIN  is 4829") == ["pin is 4829"]
+    assert _found(json.dumps(f"x {_grouped(PAN_SLASH, ', ')} y")) == [PAN_SLASH]
+    assert _found(json.dumps(f"卡号{_chinese(PAN_CHINESE)}")) == [PAN_CHINESE]
+    assert _found(json.dumps("七三〇六是我的取款密码")) == ["7306是我的取款密码"]
+
+
+def test_a_card_number_split_over_two_messages_was_sent_as_two_messages_in_a_row(run: Run) -> None:
+    sent = [turn.sent for turn in run.turns]
+    split = [index for index, item in enumerate(sent) if isinstance(item, Hostile) and item.continues]
+    assert split
+    for index in split:
+        assert sent[index - 1] == CORPUS[CORPUS.index(sent[index]) - 1]
 
 
 def test_no_card_number_or_pin_reaches_the_browser(run: Run) -> None:
@@ -112,11 +127,11 @@ def test_a_message_with_a_card_number_or_pin_is_answered_with_why_it_was_hidden(
     told = 0
     for turn in run.turns:
         sent = turn.sent
-        if not isinstance(sent, Hostile) or not sent.secrets or sent.expect != "ack":
+        if not isinstance(sent, Hostile) or not (sent.secrets or sent.phrases) or sent.expect != "ack":
             continue
         notices = [f for f in turn.frames if f["type"] == "notice" and f.get("code") == "card_data_removed"]
         assert len(notices) == 1, (sent, turn.frames)
         if sent.language:
             assert reply_language(notices[0]["text"]) == sent.language, (sent, notices)
         told += 1
-    assert told >= 8
+    assert told >= 25

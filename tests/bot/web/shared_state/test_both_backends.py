@@ -1,5 +1,5 @@
 """The gateway's shared state in both back-ends. Two handles on it, as two gateway processes have,
-must see the same limits, turns, answered ids and messages: in Redis two clients (the real Redis
+must see the same limits, turns, answered ids, notes and messages: in Redis two clients (the real Redis
 at TEST_REDIS_URL, under a prefix of this run's own, deleted afterwards), in one process the same
 state twice."""
 
@@ -107,6 +107,26 @@ async def test_a_mark_is_seen_by_the_other_process_until_it_expires(backend: str
         await mb.mark("c1", 0.3)  # marked again after it expired
         await asyncio.sleep(0.2)
         assert await mb.marked("c2") and await ma.marked("c2") and await ma.marked("c1")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_note_is_read_by_the_other_process_until_it_is_forgotten(backend: str) -> None:
+    async with two_processes(backend) as (a, b):
+        na, nb = a.notes("unfinished-card", 60), b.notes("unfinished-card", 60)
+        assert await nb.get("c1") is None
+        await na.put("c1", "12")
+        assert await nb.get("c1") == "12" and await nb.get("c2") is None
+        await nb.put("c1", None)
+        assert await na.get("c1") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_note_is_forgotten_after_its_time(backend: str) -> None:
+    async with two_processes(backend) as (a, b):
+        await a.notes("short", 0.3).put("c", "12")
+        assert await b.notes("short", 0.3).get("c") == "12"
+        await asyncio.sleep(0.5)
+        assert await b.notes("short", 0.3).get("c") is None and await a.notes("short", 0.3).get("c") is None
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -82,6 +82,8 @@ async def test_keys_expire() -> None:
         assert 0 < await state.client.ttl(f"{prefix}:ids:answered:conv") <= 24 * 3600
         await state.marks("ended").mark("conv", 3600)
         assert 3_590_000 < await state.client.pttl(f"{prefix}:mark:ended:conv") <= 3_600_000
+        await state.notes("unfinished-card", 600).put("conv", "12")
+        assert 0 < await state.client.pttl(f"{prefix}:note:unfinished-card:conv") <= 600_000
     finally:
         await state.close()
 

@@ -58,6 +58,9 @@ async def test_without_redis_the_chat_still_gets_answers(
             ended = state.marks("ended")
             await ended.mark("c", 60)
             assert await ended.marked("c") and not await ended.marked("other")
+            notes = state.notes("unfinished-card", 60)
+            await notes.put("conv", "12")
+            assert await notes.get("conv") == "12" and await notes.get("other") is None
 
             customer = Listener()
             state.hub.subscribe("customer:c", customer)
