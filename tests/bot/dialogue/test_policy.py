@@ -262,8 +262,8 @@ def test_how_long_before_any_fact_gets_the_usual_timelines_and_the_first_questio
 
 def test_a_ticket_number_is_answered_at_any_stage() -> None:
     for stage in ("collecting", "done", "handed_off"):
-        plan = next_steps(CaseState(stage=stage), Known(), _turn(ticket_number="ES-20261205-0003"))  # type: ignore[arg-type]
-        assert plan.steps == (Step("ticket_status", "ES-20261205-0003"),)
+        plan = next_steps(CaseState(stage=stage), Known(), _turn(ticket_number="ES-20261205-0003-G"))  # type: ignore[arg-type]
+        assert plan.steps == (Step("ticket_status", "ES-20261205-0003-G"),)
 
 
 def test_a_payment_of_another_amount_on_the_card_is_offered_once_before_a_dispute() -> None:
