@@ -153,7 +153,8 @@ async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(doma
     tracker = make_tracker(domain, "thanks", intent="thank", slots=slots)
     events = await BackToBot().run(dispatcher, tracker, domain)
     assert (
-        "I'm back" in dispatcher.messages[0]["text"] and "ES-20261126-0007-Q" in dispatcher.messages[0]["text"]
+        "I'm back" in dispatcher.messages[0]["text"]
+        and "ES-20261126-0007-Q" in dispatcher.messages[0]["text"]
     )
     assert events[0] == {"event": "slot", "name": "case_outcome", "value": None, "timestamp": None}
     assert events[1]["name"] == "dialogue" and events[1]["value"]["stage"] == "done"

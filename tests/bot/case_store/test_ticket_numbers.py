@@ -81,7 +81,9 @@ def _neighbours(number: TicketNumber) -> list[str]:
     return [f"{number.prefix}-{v[:8]}-{v[8:]}-{number.check}" for v in sorted(variants)]
 
 
-@pytest.mark.parametrize("number", [RF_42, TicketNumber("ES", date(2026, 12, 5), 3), TicketNumber("LK", date(2027, 1, 9), 9981)])
+@pytest.mark.parametrize(
+    "number", [RF_42, TicketNumber("ES", date(2026, 12, 5), 3), TicketNumber("LK", date(2027, 1, 9), 9981)]
+)
 def test_every_single_typo_in_the_digits_is_caught_by_the_check_letter(number: TicketNumber) -> None:
     caught = [typo for typo in _neighbours(number) if parse_number(typo) is None]
     assert caught == _neighbours(number)
@@ -95,7 +97,12 @@ def test_a_guessed_neighbour_needs_its_own_check_letter() -> None:
 
 def test_check_letters_are_never_i_o_or_u() -> None:
     day = date(2026, 1, 1)
-    seen = {check_letter(p, day + timedelta(days=d), n) for p in PREFIXES.values() for d in range(40) for n in range(1, 30)}
+    seen = {
+        check_letter(p, day + timedelta(days=d), n)
+        for p in PREFIXES.values()
+        for d in range(40)
+        for n in range(1, 30)
+    }
     assert seen <= set(CHECK_LETTERS) and not seen & {"I", "O", "U"}
 
 
@@ -103,7 +110,10 @@ def test_with_prefix_keeps_day_and_sequence_and_takes_its_own_check_letter() -> 
     number = TicketNumber("LK", date(2026, 11, 26), 7)
     assert str(number) == "LK-20261126-0007-T"
     assert str(number.with_prefix("RF")) == "RF-20261126-0007-B"
-    assert str(TicketNumber("LK", date(2026, 11, 26), 7, checked=False).with_prefix("RF")) == "RF-20261126-0007-B"
+    assert (
+        str(TicketNumber("LK", date(2026, 11, 26), 7, checked=False).with_prefix("RF"))
+        == "RF-20261126-0007-B"
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,6 +132,8 @@ def test_find_picks_the_number_out_of_a_message(message: str, found: str) -> Non
     assert find_number(message) == found
 
 
-@pytest.mark.parametrize("message", ["128.50 at 10293847", "XRF-20261126-0042-P", "RF-20261126-004", "刷卡失败"])
+@pytest.mark.parametrize(
+    "message", ["128.50 at 10293847", "XRF-20261126-0042-P", "RF-20261126-004", "刷卡失败"]
+)
 def test_find_sees_no_number_where_there_is_none(message: str) -> None:
     assert find_number(message) is None
