@@ -53,13 +53,15 @@ async def read_ticket_question(
     typed = find_number(normalize(text))
     if typed is not None:
         return await asyncio.to_thread(_named, case_store(), tracker, typed, checks)
-    if checks.pending is None or intent == "report_failed_payment":
+    if checks.pending is None:
         return NO_QUESTION
     answer = read_owner_answer(text)
-    if not answer.complete:
-        return TicketQuestion(answering=answer.amount is not None or answer.card_last4 is not None)
-    matches = await asyncio.to_thread(_proves, case_store(), checks.pending, answer)
-    return TicketQuestion(proof="match" if matches else "mismatch", answering=True)
+    if answer.complete:
+        matches = await asyncio.to_thread(_proves, case_store(), checks.pending, answer)
+        return TicketQuestion(proof="match" if matches else "mismatch", answering=True)
+    if intent == "report_failed_payment":
+        return NO_QUESTION  # a complaint instead: the question is dropped, its facts are read
+    return TicketQuestion(answering=answer.amount is not None or answer.card_last4 is not None)
 
 
 async def tell_ticket_status(
