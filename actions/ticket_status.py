@@ -109,13 +109,13 @@ def _named(store: CaseStore, tracker: Tracker, typed: str, checks: TicketChecks)
 
 
 def _owns(store: CaseStore, tracker: Tracker, number: TicketNumber, checks: TicketChecks) -> bool:
-    if any(parse_number(known) == number for known in (*given_numbers(tracker), *checks.proven)):
+    if any(parse_number(known) == number for known in (*_given_numbers(tracker), *checks.proven)):
         return True
     ticket = store.get(str(number))
     return ticket is not None and ticket.conversation_id == tracker.sender_id
 
 
-def given_numbers(tracker: Tracker) -> list[str]:
+def _given_numbers(tracker: Tracker) -> list[str]:
     """Every number the bot gave this conversation (what its `ticket_number` slot ever held)."""
     numbers = [
         event["value"]

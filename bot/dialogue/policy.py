@@ -50,9 +50,7 @@ class Turn:
     gave: frozenset[str] = frozenset()  # facts this message supplied and that passed their checks
     rejected: frozenset[str] = frozenset()  # facts it gave that failed a check (the action said why)
     ticket_number: str | None = None  # a ticket number the message names
-    ticket_claim: TicketClaim = (
-        "unproven"  # whose that number is, as the action found (bot/dialogue/tickets.py)
-    )
+    ticket_claim: TicketClaim = "unproven"  # whose that number is, as the action found
     owner_proof: OwnerProof | None = None  # amount and card ending given after the owner question
     payload: str | None = None  # a button's or the gateway's payload ("/affirm")
 
@@ -85,25 +83,26 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if turn.intent != "qr_scanned":
         state = replace(state, messages=state.messages + 1)
     signals = turn.signals
+    # An open owner question (bot/dialogue/tickets.py) is answered by this message or dropped.
+    asked_about = state.tickets.pending
+    state = replace(state, tickets=replace(state.tickets, pending=None))
     if turn.intent == "request_human" or signals.wants_person or turn.payload == "/request_human":
-        state = replace(state, tickets=replace(state.tickets, pending=None))
         if state.stage == "handed_off":
             return Plan(state, (Step("say", "utter_person_is_coming"),))
         return _hand_off(state, "customer_asked", apology=signals.upset)
     if signals.reports_fraud and state.stage != "handed_off":
-        state = replace(state, tickets=replace(state.tickets, pending=None))
         return _hand_off(state, "policy", before=(Step("say", "utter_fraud_advice"),))
     if turn.ticket_number:
         return _ticket_answer(state, tickets.named(state, turn.ticket_number, turn.ticket_claim))
     about_ticket = tickets.answered(
         state,
+        asked_about,
         turn.owner_proof,
         moved_on=bool(turn.gave) or turn.intent == "report_failed_payment",
-        gives_up=turn.signals.says_unknown or turn.denies or turn.signals.withdraws,
+        gives_up=signals.says_unknown or turn.denies or signals.withdraws,
     )
     if about_ticket is not None:
         return _ticket_answer(state, about_ticket)
-    state = replace(state, tickets=replace(state.tickets, pending=None))
     if state.stage == "handed_off":
         closing = {"thank": "utter_thank", "goodbye": "utter_goodbye"}.get(turn.intent)
         return Plan(state, (Step("say", closing or "utter_person_is_coming"),))

@@ -43,8 +43,8 @@ _MISMATCH = Step("say", "utter_ticket_owner_mismatch")
 
 
 def named(state: CaseState, number: str, claim: TicketClaim) -> Plan:
-    """A message names a ticket number (any owner question still open is dropped)."""
-    checks = replace(state.tickets, pending=None)
+    """A message names a ticket number (an owner question still open is dropped: `state` has none)."""
+    checks = state.tickets
     if claim == "own":
         return Plan(_with(state, checks), (Step("ticket_status", number),))
     if claim == "malformed":
@@ -56,14 +56,14 @@ def named(state: CaseState, number: str, claim: TicketClaim) -> Plan:
     return _ask(_with(state, checks), number)
 
 
-def answered(state: CaseState, proof: OwnerProof | None, *, moved_on: bool, gives_up: bool) -> Plan | None:
-    """The message after the owner question (naming no number). None: it is about something else
-    (a complaint), and the question is dropped without a word."""
-    checks = state.tickets
-    number = checks.pending
+def answered(
+    state: CaseState, number: str | None, proof: OwnerProof | None, *, moved_on: bool, gives_up: bool
+) -> Plan | None:
+    """The message after the owner question about `number` (None: no question was open), naming no
+    number. None: it is about something else (a complaint), and the question is dropped unsaid."""
     if number is None:
         return None
-    checks = replace(checks, pending=None)
+    checks = state.tickets
     if proof == "match":
         proven = checks.proven if number in checks.proven else (*checks.proven, number)
         return Plan(_with(state, replace(checks, proven=proven)), (Step("ticket_status", number),))
