@@ -107,4 +107,5 @@ class BackToBot(Action):
         else:
             utter(dispatcher, tracker, domain, "utter_back_to_bot_no_ticket")
         # Back in follow-up mode: the case stays as the agent left it until the customer starts another.
-        return [SlotSet("case_outcome", None), SlotSet("dialogue", CaseState(stage="done").to_slot())]
+        state = CaseState.from_slot(tracker.get_slot("dialogue")).new_case(stage="done")
+        return [SlotSet("case_outcome", None), SlotSet("dialogue", state.to_slot())]

@@ -24,14 +24,13 @@ from actions.conversation import CASE_SLOTS, COMPLAINT_SLOTS, latest_user_metada
 from actions.handoff import tell_handed_off
 from actions.qr import qr_fact_slots
 from actions.reply import Reply
-from actions.ticket_status import TICKET_NUMBER, tell_ticket_status
+from actions.ticket_status import NO_QUESTION, read_ticket_question, tell_ticket_status
 from bot.config import settings
 from bot.dialogue.policy import Plan, Step, Turn, after_lookup, next_steps
 from bot.dialogue.signals import Signals, read_signals
 from bot.dialogue.state import CaseState
 from bot.parsing.card_keys import extract_card_keys
 from bot.parsing.facts import extract_facts
-from bot.parsing.normalize import normalize
 from bot.parsing.shop_names import MAX_NAME, could_be_a_name, find_shop_name
 from bot.parsing.validation import AMOUNT_OVER_LIMIT, check_amount, check_terminal_id, check_transaction_time
 from bot.text.formatting import format_amount, format_date, format_time_window
@@ -114,14 +113,20 @@ class TakeTurn(Action):
 
         signals = read_signals(text)
         typed = not text.startswith("/")
-        gave, rejected = _read_facts(reply, text, state, signals, intent) if typed else (set(), set())
-        ticket = TICKET_NUMBER.search(normalize(text)) if typed else None
+        about_ticket = (
+            await read_ticket_question(reply.tracker, text, state.tickets, intent) if typed else NO_QUESTION
+        )
+        # An answer to the owner question (amount and card ending) is no fact of the complaint.
+        reading = typed and not about_ticket.answering
+        gave, rejected = _read_facts(reply, text, state, signals, intent) if reading else (set(), set())
         turn = Turn(
             intent=intent,
             signals=signals,
             gave=frozenset(gave),
             rejected=frozenset(rejected),
-            ticket_number=ticket.group(0).upper() if ticket else None,
+            ticket_number=about_ticket.number,
+            ticket_claim=about_ticket.claim,
+            owner_proof=about_ticket.proof,
             payload=payload,
         )
         plan = next_steps(state, reply.known(), turn)
@@ -281,6 +286,10 @@ async def _step(reply: Reply, state: CaseState, step: Step, turn: Turn) -> CaseS
     elif kind == "ticket_status":
         assert step.detail is not None
         await tell_ticket_status(reply.dispatcher, reply.tracker, reply.domain, step.detail)
+    elif kind == "ask_owner":
+        # The same words whether or not a ticket has that number: nothing to learn from them.
+        again = state.tickets.asked > 1
+        reply.say("utter_ask_ticket_owner_again" if again else "utter_ask_ticket_owner", ticket=step.detail)
     elif kind == "cancel":
         reply.say("utter_cancelled")
         for slot in (*COMPLAINT_SLOTS, "card_last4", "rrn", "voucher_no"):

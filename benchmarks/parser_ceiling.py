@@ -178,10 +178,14 @@ def _entry_point(name: str) -> Callable[[str], object]:
 
         return is_bare_answer
     if name == "ticket number":
-        from actions.ticket_status import TICKET_NUMBER
+        from bot.case_store.ticket_numbers import find_number, parse_number
         from bot.parsing.normalize import normalize
 
-        return lambda text: TICKET_NUMBER.search(normalize(text))
+        def read(text: str) -> object:
+            found = find_number(normalize(text))
+            return parse_number(found) if found else None
+
+        return read
     return {"extract_card_keys": extract_card_keys, "parse_terminal_id": parse_terminal_id, "redact": redact}[
         name
     ]

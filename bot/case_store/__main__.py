@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     down.add_argument("revision")
     commands.add_parser("current", help="print the database's revision and the newest one")
     show = commands.add_parser("show", help="show a ticket and its history")
-    show.add_argument("number", help="e.g. RF-20261126-0042")
+    show.add_argument("number", help="e.g. RF-20261126-0042-P (older ones: RF-20261126-0042)")
     show.add_argument("--json", action="store_true", help="print JSON")
     pending = commands.add_parser("pending", help="list complaints waiting for the merchant API")
     pending.add_argument("--limit", type=int, default=100)

@@ -6,6 +6,7 @@ Pending lookups (complaints waiting for the merchant API) and their completion: 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -219,8 +220,11 @@ class CaseStore(PendingLookups):
         parsed = ticket_numbers.parse_number(number)
         if parsed is None:
             return None
-        text = str(parsed)
-        statement = select(TicketRow).where(or_(TicketRow.number == text, TicketRow.former_number == text))
+        # Either spelling finds the ticket: numbers from before check letters are stored without one.
+        spellings = (str(replace(parsed, checked=True)), parsed.plain)
+        statement = select(TicketRow).where(
+            or_(TicketRow.number.in_(spellings), TicketRow.former_number.in_(spellings))
+        )
         if lock:
             statement = statement.with_for_update()
         return session.execute(statement).scalar_one_or_none()

@@ -8,6 +8,7 @@ customer writes.
 - A request for a person, and a debit the customer does not recognise, are heard at every stage.
 - After the outcome the conversation is in follow-up mode: the bot explains and offers a person;
   facts change only when the customer clearly corrects them or reports another payment.
+- A ticket's status goes only to its owner (`bot/dialogue/tickets.py`).
 
 The action (`actions/turn.py`) reads the message, calls `next_steps`, and carries the steps out;
 after a lookup it calls `after_lookup`. Nothing here does I/O.
@@ -18,29 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from bot.dialogue import tickets
 from bot.dialogue.signals import Signals
 from bot.dialogue.state import MAX_ASKS, MAX_MESSAGES, CaseState
+from bot.dialogue.steps import Plan, Step, StepKind
+from bot.dialogue.tickets import OwnerProof, TicketClaim
 
-StepKind = Literal[
-    "say",  # a domain response, by name
-    "ask",  # a question, by its name in CaseState (the first time plainly, the second with help)
-    "look_up",  # search the merchant API with what is known, then `after_lookup`
-    "conclude",  # conclude the found payment (after the goods question)
-    "not_found",  # nothing found even with the card's ending: an honest dispute
-    "hand_off",  # a person takes over (detail: the escalation reason)
-    "ticket_status",  # the status of the ticket named (detail: its number)
-    "follow_up",  # the outcome again, in other words, with an offer of a person
-    "start_over",  # forget the finished case's facts: another payment
-    "accept_offered_amount",  # the customer said the payment shown (of another amount) is theirs
-    "cancel",  # the customer withdrew the complaint
-]
+__all__ = ["Known", "LookupKind", "Plan", "Step", "StepKind", "Turn", "after_lookup", "next_steps"]
+
 LookupKind = Literal["concluded", "choose", "not_found", "goods", "unavailable", "confirm_amount"]
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: StepKind
-    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +50,8 @@ class Turn:
     gave: frozenset[str] = frozenset()  # facts this message supplied and that passed their checks
     rejected: frozenset[str] = frozenset()  # facts it gave that failed a check (the action said why)
     ticket_number: str | None = None  # a ticket number the message names
+    ticket_claim: TicketClaim = "unproven"  # whose that number is, as the action found
+    owner_proof: OwnerProof | None = None  # amount and card ending given after the owner question
     payload: str | None = None  # a button's or the gateway's payload ("/affirm")
 
     @property
@@ -80,12 +69,6 @@ class Turn:
         )
 
 
-@dataclass(frozen=True)
-class Plan:
-    state: CaseState
-    steps: tuple[Step, ...]
-
-
 _SMALL_TALK = {
     "greet": "utter_greet",
     "bot_challenge": "utter_bot_challenge",
@@ -100,6 +83,9 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if turn.intent != "qr_scanned":
         state = replace(state, messages=state.messages + 1)
     signals = turn.signals
+    # An open owner question (bot/dialogue/tickets.py) is answered by this message or dropped.
+    asked_about = state.tickets.pending
+    state = replace(state, tickets=replace(state.tickets, pending=None))
     if turn.intent == "request_human" or signals.wants_person or turn.payload == "/request_human":
         if state.stage == "handed_off":
             return Plan(state, (Step("say", "utter_person_is_coming"),))
@@ -107,7 +93,16 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if signals.reports_fraud and state.stage != "handed_off":
         return _hand_off(state, "policy", before=(Step("say", "utter_fraud_advice"),))
     if turn.ticket_number:
-        return Plan(state, (Step("ticket_status", turn.ticket_number),))
+        return _ticket_answer(state, tickets.named(state, turn.ticket_number, turn.ticket_claim))
+    about_ticket = tickets.answered(
+        state,
+        asked_about,
+        turn.owner_proof,
+        moved_on=bool(turn.gave) or turn.intent == "report_failed_payment",
+        gives_up=signals.says_unknown or turn.denies or signals.withdraws,
+    )
+    if about_ticket is not None:
+        return _ticket_answer(state, about_ticket)
     if state.stage == "handed_off":
         closing = {"thank": "utter_thank", "goodbye": "utter_goodbye"}.get(turn.intent)
         return Plan(state, (Step("say", closing or "utter_person_is_coming"),))
@@ -118,7 +113,7 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if signals.sees_two_debits:
         state = replace(state, two_debits_seen=True)
     if turn.intent == "cancel" and signals.withdraws and not turn.gave and state.stage == "collecting":
-        return Plan(CaseState(messages=0), (Step("cancel"),))
+        return Plan(state.new_case(messages=0), (Step("cancel"),))
     if state.stage == "goods":
         return _goods_answer(state, turn)
     if state.stage == "confirm_amount":
@@ -126,6 +121,23 @@ def next_steps(state: CaseState, known: Known, turn: Turn) -> Plan:
     if state.stage in ("choose", "card_last4"):
         return _sharper_key_answer(state, known, turn)
     return _collecting(state, known, turn)
+
+
+def _ticket_answer(state: CaseState, plan: Plan) -> Plan:
+    """A ticket question answered; while a case is open, the eighth message without an outcome (a
+    status answered is one) still brings in a person."""
+    if (
+        state.stage in ("done", "handed_off")
+        or state.messages < MAX_MESSAGES
+        or any(step.kind == "ticket_status" for step in plan.steps)
+    ):
+        return plan
+    said = tuple(step for step in plan.steps if step.kind == "say")
+    return _hand_off(
+        replace(plan.state, tickets=replace(plan.state.tickets, pending=None)),
+        "repeated_failures",
+        before=said,
+    )
 
 
 def after_lookup(state: CaseState, known: Known, kind: LookupKind) -> Plan:
@@ -286,11 +298,11 @@ def _follow_up(state: CaseState, known: Known, turn: Turn) -> Plan:
     )
     if facts_given and signals.corrects and not signals.another_payment:
         # A clear correction of the finished case: the case is looked up again with it.
-        return _advance(CaseState(messages=1), known, [Step("start_over", "keep_facts")])
+        return _advance(state.new_case(messages=1), known, [Step("start_over", "keep_facts")])
     if new_complaint and (facts_given or signals.another_payment):
         # Another payment: only what this message says belongs to it.
         fresh = Known(**{fact: fact in turn.gave for fact in _FACTS})
-        return _advance(CaseState(messages=1), fresh, [Step("start_over")])
+        return _advance(state.new_case(messages=1), fresh, [Step("start_over")])
     closing = not (signals.asks or signals.asks_timing or signals.upset)
     if turn.intent in ("thank", "goodbye", "greet") and closing:
         reply = {"thank": "utter_thank", "goodbye": "utter_goodbye", "greet": "utter_anything_else"}

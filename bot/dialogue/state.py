@@ -2,7 +2,9 @@
 
 The facts themselves (time window, amount, terminal, shop, card ending) live in their own slots,
 where the hand-over summary and the case store read them; this is the bookkeeping the dialogue
-policy needs to guarantee progress, kept in one slot as a plain dict.
+policy needs to guarantee progress, kept in one slot as a plain dict. Beside it, the conversation's
+checks of ticket numbers it names (`TicketChecks`): they outlive each case, so a new case never
+gives back the tries a conversation has used up.
 """
 
 from __future__ import annotations
@@ -33,6 +35,39 @@ MAX_MESSAGES = 8
 
 
 @dataclass(frozen=True)
+class TicketChecks:
+    """Ticket numbers the conversation named that it was not given: the owner question and its tries."""
+
+    pending: str | None = None  # the number whose owner question (amount and card ending) is open
+    asked: int = 0  # owner questions asked in this conversation
+    failures: int = 0  # answers that did not match (or numbers that do not exist: the same to us)
+    malformed: int = 0  # numbers that failed their check letter or had none
+    proven: tuple[str, ...] = ()  # numbers the conversation proved it owns
+
+    def to_slot(self) -> dict[str, Any]:
+        return {**asdict(self), "proven": list(self.proven)}
+
+    @classmethod
+    def from_slot(cls, value: Any) -> TicketChecks:
+        if not isinstance(value, dict):
+            return cls()
+
+        def count(name: str) -> int:
+            number = value.get(name)
+            return number if isinstance(number, int) and number >= 0 else 0
+
+        pending = value.get("pending")
+        proven = value.get("proven")
+        return cls(
+            pending=pending if isinstance(pending, str) else None,
+            asked=count("asked"),
+            failures=count("failures"),
+            malformed=count("malformed"),
+            proven=tuple(p for p in proven if isinstance(p, str)) if isinstance(proven, list) else (),
+        )
+
+
+@dataclass(frozen=True)
 class CaseState:
     stage: Stage = "collecting"
     asked: dict[str, int] = field(default_factory=dict)
@@ -42,6 +77,7 @@ class CaseState:
     pending_question: str | None = None  # the question the bot's last message asked
     offered_amount: str | None = None  # the amount of the payment shown at "confirm_amount"
     two_debits_seen: bool = False  # the customer sees two entries for one purchase
+    tickets: TicketChecks = TicketChecks()  # the conversation's, kept when a new case begins
 
     def times_asked(self, question: str) -> int:
         return self.asked.get(question, 0)
@@ -56,8 +92,12 @@ class CaseState:
     def not_known(self, fact: str) -> CaseState:
         return self if fact in self.unknown else replace(self, unknown=(*self.unknown, fact))
 
+    def new_case(self, *, messages: int = 0, stage: Stage = "collecting") -> CaseState:
+        """A fresh case in the same conversation: only the ticket checks stay."""
+        return CaseState(stage=stage, messages=messages, tickets=self.tickets)
+
     def to_slot(self) -> dict[str, Any]:
-        return {**asdict(self), "unknown": list(self.unknown)}
+        return {**asdict(self), "unknown": list(self.unknown), "tickets": self.tickets.to_slot()}
 
     @classmethod
     def from_slot(cls, value: Any) -> CaseState:
@@ -82,4 +122,5 @@ class CaseState:
             pending_question=pending if isinstance(pending, str) else None,
             offered_amount=offered if isinstance(offered, str) else None,
             two_debits_seen=value.get("two_debits_seen") is True,
+            tickets=TicketChecks.from_slot(value.get("tickets")),
         )

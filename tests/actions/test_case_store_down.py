@@ -5,7 +5,6 @@ stays in the slots, and the same step, taken again once the store answers, opens
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ import actions.lookup
 from actions.turn import TakeTurn
 from bot.case_store import CaseDatabase, CaseStore
 from bot.case_store.escalations import EscalationStore
+from bot.case_store.ticket_numbers import PRINTED as TICKET_NUMBER
 from bot.dialogue.state import CaseState
 from bot.handoff.hours import SupportHours
 from bot.handoff.service import HandoffService
@@ -50,7 +50,6 @@ FACTS = {
 }
 # The bot has just asked for the card's last 4 digits: the next answer makes it act.
 ASKED_CARD = CaseState(messages=2).asking("card_last4").to_slot()
-TICKET_NUMBER = re.compile(r"\b[A-Z]{2}-\d{8}-\d{4}\b")
 
 
 @dataclass

@@ -102,14 +102,14 @@ async def test_once_handed_over_the_customer_is_told_a_person_is_coming(domain, 
 
 
 async def test_a_concluded_case_is_handed_over_with_its_own_ticket(domain, open_support: str) -> None:
-    slots = {**FACTS, "ticket_number": "RF-20261126-0042", "case_outcome": "refund_ticket",
+    slots = {**FACTS, "ticket_number": "RF-20261126-0042-P", "case_outcome": "refund_ticket",
              "found_transaction_id": "TXN0005"}  # fmt: skip
     dispatcher = CollectingDispatcher()
     slots["dialogue"] = CaseState(stage="done").to_slot()
     await TakeTurn().run(
         dispatcher, make_tracker(domain, "I want a human", intent="request_human", slots=slots), domain
     )
-    assert dispatcher.messages[1]["custom"]["ticket_id"] == "RF-20261126-0042"
+    assert dispatcher.messages[1]["custom"]["ticket_id"] == "RF-20261126-0042-P"
     assert dispatcher.messages[1]["custom"]["transaction_id"] == "TXN0005"
     escalation = EscalationStore(CaseDatabase(open_support)).open_for("test")
     assert escalation.lookup == {"transaction_id": "TXN0005", "outcome": "refund_ticket"}
@@ -149,11 +149,12 @@ async def test_unusable_answers_never_get_one_question_a_third_time(domain, open
 
 async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(domain) -> None:
     dispatcher = CollectingDispatcher()
-    slots = {"language": "en", "ticket_number": "ES-20261126-0007", "case_outcome": "escalated"}
+    slots = {"language": "en", "ticket_number": "ES-20261126-0007-Q", "case_outcome": "escalated"}
     tracker = make_tracker(domain, "thanks", intent="thank", slots=slots)
     events = await BackToBot().run(dispatcher, tracker, domain)
     assert (
-        "I'm back" in dispatcher.messages[0]["text"] and "ES-20261126-0007" in dispatcher.messages[0]["text"]
+        "I'm back" in dispatcher.messages[0]["text"]
+        and "ES-20261126-0007-Q" in dispatcher.messages[0]["text"]
     )
     assert events[0] == {"event": "slot", "name": "case_outcome", "value": None, "timestamp": None}
     assert events[1]["name"] == "dialogue" and events[1]["value"]["stage"] == "done"
@@ -165,7 +166,7 @@ async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(doma
 
 
 async def test_a_case_the_decision_escalated_is_not_handed_over_twice(domain, open_support: str) -> None:
-    escalated = {**FACTS, "case_outcome": "escalated", "ticket_number": "ES-20261126-0007",
+    escalated = {**FACTS, "case_outcome": "escalated", "ticket_number": "ES-20261126-0007-Q",
                  "dialogue": CaseState(stage="handed_off").to_slot()}  # fmt: skip
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
@@ -191,16 +192,16 @@ async def test_a_case_the_decision_escalates_says_why_before_the_hand_over(
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(domain, "3821", slots={**FACTS, "language": language})
     await tell_result(
-        dispatcher, tracker, domain, CaseResult("escalated", reason, "ES-20261126-0009", None, None)
+        dispatcher, tracker, domain, CaseResult("escalated", reason, "ES-20261126-0009-S", None, None)
     )
     texts = [m["text"] for m in dispatcher.messages if m.get("text")]
-    assert words in texts[0] and "ES-20261126-0009" in texts[1]
+    assert words in texts[0] and "ES-20261126-0009-S" in texts[1]
 
 
 async def test_a_person_for_another_reason_gets_no_such_sentence(domain, open_support: str) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(domain, "3821", slots={**FACTS, "language": "en"})
     await tell_result(
-        dispatcher, tracker, domain, CaseResult("escalated", "fraud", "ES-20261126-0010", None, None)
+        dispatcher, tracker, domain, CaseResult("escalated", "fraud", "ES-20261126-0010-T", None, None)
     )
-    assert "ES-20261126-0010" in next(m["text"] for m in dispatcher.messages if m.get("text"))
+    assert "ES-20261126-0010-T" in next(m["text"] for m in dispatcher.messages if m.get("text"))

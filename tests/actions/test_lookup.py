@@ -121,7 +121,7 @@ def _result(outcome: str, reason: str = "test", **changes: Any) -> CaseResult:
     values: dict[str, Any] = {
         "outcome": outcome,
         "reason": reason,
-        "ticket_number": "RF-20261125-0001",
+        "ticket_number": "RF-20261125-0001-A",
         "transaction": TRANSACTION,
         "expected_by": EXPECTED_BY,
     }
@@ -156,12 +156,12 @@ async def test_each_outcome_is_told_with_its_response_payload_and_slots(
 
     texts = _texts(dispatcher)
     [told] = [m["text"] for m in domain["responses"][response] if m.get("condition")]
-    assert texts[0] == told.format(ticket="RF-20261125-0001", date=format_date(EXPECTED_BY, "en"))
+    assert texts[0] == told.format(ticket="RF-20261125-0001-A", date=format_date(EXPECTED_BY, "en"))
     assert _payloads(dispatcher) == [result.payload()]
     meanwhile = [m["text"] for m in domain["responses"]["utter_what_to_do_meanwhile"] if m.get("condition")]
     assert (texts[-1] == meanwhile[0]) is money_on_its_way
     assert len(texts) == 1 + money_on_its_way
-    assert _slots(events) == {"ticket_number": "RF-20261125-0001", "case_outcome": outcome}
+    assert _slots(events) == {"ticket_number": "RF-20261125-0001-A", "case_outcome": outcome}
 
 
 async def test_a_result_without_ticket_or_date_says_a_dash(domain, handed_off) -> None:
@@ -189,17 +189,17 @@ async def test_an_escalation_says_why_then_hands_over_with_its_ticket(
     tracker = make_tracker(domain, "yes", slots=FACTS)
 
     await tell_result(
-        dispatcher, tracker, domain, _result("escalated", reason, ticket_number="ES-20261125-0001")
+        dispatcher, tracker, domain, _result("escalated", reason, ticket_number="ES-20261125-0001-P")
     )
 
     [said_why] = [m["text"] for m in domain["responses"][why] if m.get("condition")]
     assert _texts(dispatcher)[0] == said_why
-    assert "ES-20261125-0001" in _texts(dispatcher)[1]
+    assert "ES-20261125-0001-P" in _texts(dispatcher)[1]
     assert handed_off == [
         (
             "policy",
             {
-                "ticket_number": "ES-20261125-0001",
+                "ticket_number": "ES-20261125-0001-P",
                 "outcome": "escalated",
                 "transaction_id": "TXN0005",
                 "card_last4": "3821",
@@ -222,7 +222,7 @@ async def test_an_escalation_for_another_reason_gives_none_and_only_outcomes_esc
         (
             "policy",
             {
-                "ticket_number": "RF-20261125-0001",
+                "ticket_number": "RF-20261125-0001-A",
                 "outcome": "escalated",
                 "transaction_id": None,
                 "card_last4": None,

@@ -114,12 +114,12 @@ async def test_a_correction_while_collecting_is_confirmed(domain, dispatcher) ->
 
 async def test_after_the_outcome_numbers_in_a_complaint_change_no_fact(domain, dispatcher) -> None:
     done = {"dialogue": CaseState(stage="done").to_slot(), "amount": "45.60", "case_outcome": "refund_ticket",
-            "ticket_number": "RF-20261202-0001", "expected_by": "2026-12-16", "language": "zh"}  # fmt: skip
+            "ticket_number": "RF-20261202-0001-G", "expected_by": "2026-12-16", "language": "zh"}  # fmt: skip
     tracker = make_tracker(domain, "要等四个月？？就几十块钱", slots=done)
     slots = _slots(await TakeTurn().run(dispatcher, tracker, domain))
     assert "amount" not in slots and "transaction_time" not in slots
     texts = _texts(dispatcher)
-    assert any("RF-20261202-0001" in text and "12月16日" in text for text in texts)
+    assert any("RF-20261202-0001-G" in text and "12月16日" in text for text in texts)
     assert not any("改" in text or "更新" in text for text in texts)
 
 

@@ -33,7 +33,7 @@ def _open(store: EscalationStore, conversation_id: str = "conv-1", **overrides: 
         "language": "zh",
         "facts": FACTS,
         "lookup": LOOKUP,
-        "ticket_number": "es-20261126-0003",
+        "ticket_number": "es 20261126 0003 l",
         "summary_customer": "您在全家徐汇店 128.50 元的付款已转交人工客服。",
         "summary_agent": "Customer reports a failed POS payment of CNY 128.50 at FamilyMart Xuhui.",
     }

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.case_store import CaseDatabase, CaseStore, CaseStoreError, Ticket
+from bot.case_store import CaseDatabase, CaseStore, CaseStoreError, Ticket, TicketNumber
 from tests.bot.case_store.support import SHANGHAI, Clock, count, pending_draft, refund_draft
 
 CALLERS = 20
@@ -50,13 +50,13 @@ def test_racing_conversations_get_exactly_one_ticket(
             if other is not store:
                 other.database.close()
 
-    assert {ticket.number for ticket in tickets} == {"RF-20261126-0001"}
+    assert {ticket.number for ticket in tickets} == {"RF-20261126-0001-V"}
     assert count(store, "SELECT COUNT(*) FROM tickets WHERE transaction_id = :tx", tx=TX) == 1
     assert count(store, "SELECT COUNT(*) FROM tickets") == 1
-    final = store.get("RF-20261126-0001")
+    final = store.get("RF-20261126-0001-V")
     assert len([e for e in final.history if (e.note or "").startswith("reported again")]) == CALLERS - 1
     # Losers gave their sequence numbers back: the next ticket of the day follows without a gap.
-    assert store.open_ticket(refund_draft(transaction_id="TX-NEXT")).number == "RF-20261126-0002"
+    assert store.open_ticket(refund_draft(transaction_id="TX-NEXT")).number == "RF-20261126-0002-W"
 
 
 def _open_in_child(url: str, index: int, barrier: object, results: object) -> None:
@@ -119,7 +119,7 @@ def test_racing_lookup_completions_for_one_transaction_leave_one_active_ticket(s
 def test_concurrent_tickets_get_distinct_numbers(store: CaseStore) -> None:
     tickets = _all_at_once(lambda i: store.open_ticket(refund_draft(transaction_id=f"TX-{i}")))
     assert sorted(ticket.number for ticket in tickets) == [
-        f"RF-20261126-{n:04d}" for n in range(1, CALLERS + 1)
+        str(TicketNumber("RF", date(2026, 11, 26), n)) for n in range(1, CALLERS + 1)
     ]
 
 

@@ -23,7 +23,7 @@ def test_open_stores_the_hand_over_and_announces_it(
 
     assert escalation.status == "waiting" and escalation.is_open
     assert escalation.reason == "customer_asked" and escalation.language == "zh"
-    assert escalation.ticket_number == "ES-20261126-0003"  # normalized like every ticket number
+    assert escalation.ticket_number == "ES-20261126-0003-L"  # normalized like every ticket number
     assert escalation.facts == {**FACTS, "transaction_time": "2026-11-26T09:31:00+08:00"}
     assert escalation.lookup == LOOKUP
     assert escalation.agent is None and escalation.claimed_at is None and escalation.resolved_at is None

@@ -59,7 +59,7 @@ def test_opening_a_ticket_writes_ticket_changed(store: CaseStore, outbox: Outbox
     assert message.topic == "ticket.changed"
     assert message.created_at == ticket.created_at
     assert json.loads(message.payload) == {
-        "number": "RF-20261126-0001",
+        "number": "RF-20261126-0001-V",
         "former_number": None,
         "kind": "refund",
         "status": "open",

@@ -84,7 +84,7 @@ def test_cli_upgrade_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["--url", url, "show", ticket.number, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["amount"] == "128.50"
 
-    assert main(["--url", url, "show", "RF-20990101-0001"]) == 1
+    assert main(["--url", url, "show", "RF-20990101-0001-Z"]) == 1
     assert "no ticket" in capsys.readouterr().err
 
 
@@ -104,5 +104,5 @@ def test_cli_default_database_is_var_cases_db(tmp_path: Path) -> None:
 
 
 def test_cli_show_before_upgrade_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--url", f"sqlite:///{tmp_path / 'empty.db'}", "show", "RF-20261126-0001"]) == 2
+    assert main(["--url", f"sqlite:///{tmp_path / 'empty.db'}", "show", "RF-20261126-0001-V"]) == 2
     assert "python -m bot.case_store upgrade" in capsys.readouterr().err

@@ -21,7 +21,7 @@ TX = "TX-0001"
 def test_open_ticket_keeps_every_fact(store: CaseStore) -> None:
     ticket = store.open_ticket(refund_draft())
 
-    assert ticket.number == "RF-20261126-0001"
+    assert ticket.number == "RF-20261126-0001-V"
     assert (ticket.kind, ticket.status, ticket.outcome) == ("refund", "open", "refund_ticket")
     stored = store.get(ticket.number)
     assert stored == ticket
@@ -49,15 +49,15 @@ def test_numbers_are_readable_unique_and_restart_each_business_day(store: CaseSt
     )
     pending = store.open_pending_lookup(pending_draft(conversation_id="conv-2"))
     assert [t.number for t in (refund, dispute, escalation, pending)] == [
-        "RF-20261126-0001",
-        "DP-20261126-0002",
-        "ES-20261126-0003",
-        "LK-20261126-0004",
+        "RF-20261126-0001-V",
+        "DP-20261126-0002-E",
+        "ES-20261126-0003-L",
+        "LK-20261126-0004-Q",
     ]
     clock.now = datetime(2026, 11, 26, 23, 59, tzinfo=SHANGHAI)
-    assert store.open_ticket(refund_draft(transaction_id="TX-2")).number == "RF-20261126-0005"
+    assert store.open_ticket(refund_draft(transaction_id="TX-2")).number == "RF-20261126-0005-Z"
     clock.now = datetime(2026, 11, 26, 16, 1, tzinfo=timezone.utc)  # 00:01 the next day in Shanghai
-    assert store.open_ticket(refund_draft(transaction_id="TX-3")).number == "RF-20261127-0001"
+    assert store.open_ticket(refund_draft(transaction_id="TX-3")).number == "RF-20261127-0001-P"
 
 
 def test_open_ticket_is_idempotent_per_transaction(store: CaseStore) -> None:
@@ -112,21 +112,32 @@ def test_status_history_is_recorded(store: CaseStore, clock: Clock) -> None:
     with pytest.raises(InvalidTransition):
         store.add_event(ticket.number, actor="agent:li", to_status="open")
     with pytest.raises(TicketNotFound):
-        store.add_event("RF-20261126-0999", actor="agent:li", note="?")
+        store.add_event("RF-20261126-0999-E", actor="agent:li", note="?")
 
 
 def test_get_unknown_or_malformed_number_is_none(store: CaseStore) -> None:
-    assert store.get("RF-20261126-0001") is None
+    assert store.get("RF-20261126-0001-V") is None
     assert store.get("not a number") is None
     ticket = store.open_ticket(refund_draft())
     assert store.get("rf 20261126 1") == ticket
     assert store.get("ＲＦ－２０２６１１２６－０００１") == ticket
-    assert store.get("DP-20261126-0001") is None
+    assert store.get("DP-20261126-0001-D") is None
+    assert store.get("RF-20261126-0001-W") is None  # the wrong check letter
+
+
+def test_a_number_stored_before_check_letters_is_found_by_either_spelling(store: CaseStore) -> None:
+    ticket = store.open_ticket(refund_draft())
+    with store.database.engine.begin() as connection:
+        connection.execute(text("UPDATE tickets SET number = 'RF-20261126-0001' WHERE id = 1"))
+    assert store.get("RF-20261126-0001").number == "RF-20261126-0001"  # type: ignore[union-attr]
+    assert store.get(ticket.number).number == "RF-20261126-0001"  # type: ignore[union-attr]
+    stored = store.add_event("rf 20261126 0001", actor="agent:li", note="still there")
+    assert stored.number == "RF-20261126-0001"
 
 
 def test_pending_lookup_keeps_the_facts_and_is_one_per_conversation(store: CaseStore, clock: Clock) -> None:
     pending = store.open_pending_lookup(pending_draft(rrn="123456789012", voucher_no="000123"))
-    assert pending.number == "LK-20261126-0001"
+    assert pending.number == "LK-20261126-0001-M"
     assert (pending.kind, pending.status, pending.transaction_id) == (
         "lookup_pending",
         "waiting_for_lookup",
@@ -162,7 +173,7 @@ def test_complete_lookup_turns_a_pending_complaint_into_a_ticket(store: CaseStor
         terminal_id="99999999",  # the customer's own terminal ID is kept
         card_last4="4821",
     )
-    assert ticket.number == "RF-20261126-0001" and ticket.former_number == "LK-20261126-0001"
+    assert ticket.number == "RF-20261126-0001-V" and ticket.former_number == "LK-20261126-0001-M"
     assert (ticket.kind, ticket.status, ticket.outcome) == ("refund", "open", "refund_ticket")
     assert (ticket.transaction_id, ticket.expected_by) == (TX, date(2026, 12, 3))
     assert (ticket.merchant_id, ticket.terminal_id, ticket.card_last4) == (
@@ -198,7 +209,7 @@ def test_complete_lookup_without_a_case_resolves_it(store: CaseStore) -> None:
 def test_complete_lookup_nothing_found_opens_a_dispute(store: CaseStore) -> None:
     pending = store.open_pending_lookup(pending_draft())
     dispute = store.complete_lookup(pending.number, outcome="dispute_ticket", transaction_id=None)
-    assert (dispute.number, dispute.kind, dispute.status) == ("DP-20261126-0001", "dispute", "open")
+    assert (dispute.number, dispute.kind, dispute.status) == ("DP-20261126-0001-D", "dispute", "open")
 
 
 def test_complete_lookup_of_a_transaction_with_an_open_ticket_merges(store: CaseStore) -> None:
@@ -226,7 +237,7 @@ def test_complete_lookup_of_a_transaction_with_an_open_ticket_merges(store: Case
 
 def test_complete_lookup_of_an_unknown_number(store: CaseStore) -> None:
     with pytest.raises(TicketNotFound):
-        store.complete_lookup("LK-20261126-0001", outcome="no_charge", transaction_id=None)
+        store.complete_lookup("LK-20261126-0001-M", outcome="no_charge", transaction_id=None)
 
 
 FULL_OR_WRONG = ["4111111111111111", "4111 1111 1111 1111", "482", "48210", "48a1", "４８２１", ""]
@@ -289,7 +300,7 @@ def test_drafts_refuse_what_cannot_be_stored(store: CaseStore) -> None:
         pending_draft(amount=None)
     with pytest.raises(ValueError, match="last 4"):
         store.complete_lookup(
-            "LK-20261126-0001", outcome="no_charge", transaction_id=None, card_last4="12345"
+            "LK-20261126-0001-M", outcome="no_charge", transaction_id=None, card_last4="12345"
         )
     assert facts()["card_last4"] == "4821"
 

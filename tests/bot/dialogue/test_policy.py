@@ -31,6 +31,7 @@ INTENTS = (
     "nlu_fallback",
 )
 QUIET = Signals(False, False, False, None, False, False, False, False)
+NUMBERS = ("RF-20261205-0003-G", "ES-20261205-0004-H")
 
 signals = st.builds(
     Signals,
@@ -52,7 +53,9 @@ turns = st.builds(
     signals=signals,
     gave=st.frozensets(st.sampled_from(FACTS), max_size=3),
     rejected=st.frozensets(st.sampled_from(FACTS[:3]), max_size=1),
-    ticket_number=st.none(),
+    ticket_number=st.sampled_from([None, None, None, None, *NUMBERS]),
+    ticket_claim=st.sampled_from(["own", "unproven", "malformed"]),
+    owner_proof=st.sampled_from([None, None, "match", "mismatch"]),
     payload=st.sampled_from([None, None, None, "/affirm", "/deny", "/no_terminal_id"]),
 )
 # Unhelpful customers: they never ask for a person and never give a usable fact.
@@ -76,6 +79,8 @@ class Conversation:
         self.questions: list[str] = []
         self.ended_at: int | None = None
         self.sent = 0
+        self.owner_questions = 0  # in the whole conversation, whatever its cases
+        self.statuses: list[str] = []
 
     def send(self, turn: Turn) -> None:
         self.sent += 1
@@ -95,6 +100,14 @@ class Conversation:
         if step.kind == "ask":
             assert step.detail is not None
             self.questions.append(step.detail)
+        elif step.kind == "ask_owner":
+            self.questions.append("ticket_owner")
+            self.owner_questions += 1
+        elif step.kind == "ticket_status":
+            # The status of a ticket is the answer a status question came for: an outcome.
+            assert step.detail is not None
+            self.statuses.append(step.detail)
+            self.end()
         elif step.kind == "hand_off" or step.kind in ("conclude", "not_found"):
             self.end()
             if step.kind != "hand_off":
@@ -260,10 +273,11 @@ def test_how_long_before_any_fact_gets_the_usual_timelines_and_the_first_questio
     assert plan.steps == (Step("say", "utter_usual_timelines"), Step("ask", "transaction_time"))
 
 
-def test_a_ticket_number_is_answered_at_any_stage() -> None:
+def test_the_conversations_own_ticket_number_is_answered_at_any_stage() -> None:
     for stage in ("collecting", "done", "handed_off"):
-        plan = next_steps(CaseState(stage=stage), Known(), _turn(ticket_number="ES-20261205-0003"))  # type: ignore[arg-type]
-        assert plan.steps == (Step("ticket_status", "ES-20261205-0003"),)
+        own = _turn(ticket_number="ES-20261205-0003-G", ticket_claim="own")
+        plan = next_steps(CaseState(stage=stage), Known(), own)  # type: ignore[arg-type]
+        assert plan.steps == (Step("ticket_status", "ES-20261205-0003-G"),)
 
 
 def test_a_payment_of_another_amount_on_the_card_is_offered_once_before_a_dispute() -> None:

@@ -21,12 +21,12 @@ def test_a_full_case_fits_on_one_screen_in_both_languages() -> None:
         transaction_id="TXN0015",
         card_last4="3821",
         outcome="escalated",
-        ticket_number="ES-20261126-0001",
+        ticket_number="ES-20261126-0001-J",
     )
     chinese, english = summarize(facts, "zh"), summarize(facts, "en")
     for text in (chinese, english):
         assert len(text.splitlines()) <= 12 and max(map(len, text.splitlines())) <= 60
-        for fact in ("¥6,999.00", "10293847", "TXN0015", "3821", "ES-20261126-0001", "15:32"):
+        for fact in ("¥6,999.00", "10293847", "TXN0015", "3821", "ES-20261126-0001-J", "15:32"):
             assert fact in text
     assert "超出" in chinese and "Chinese" in english and "Beyond" in english
     assert detect_language(english.replace("全家便利店(徐汇店)", "")) == "en"

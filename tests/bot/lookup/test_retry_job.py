@@ -213,15 +213,15 @@ def test_describe_names_the_lookup_the_case_and_the_date(txn0005: Transaction) -
     result = CaseResult(
         "refund_ticket",
         "reversal_pending",
-        "RF-20261126-0003",
+        "RF-20261126-0003-X",
         txn0005,
         date(2026, 12, 1),
-        "LK-20261126-0003",
+        "LK-20261126-0003-P",
     )
     assert describe(result) == (
-        "LK-20261126-0003 -> refund_ticket (reversal_pending), ticket RF-20261126-0003, "
+        "LK-20261126-0003-P -> refund_ticket (reversal_pending), ticket RF-20261126-0003-X, "
         "transaction TXN0005, expected by 2026-12-01"
     )
-    assert describe(CaseResult("no_charge", "declined", None, None, None, "LK-20261126-0004")) == (
-        "LK-20261126-0004 -> no_charge (declined)"
+    assert describe(CaseResult("no_charge", "declined", None, None, None, "LK-20261126-0004-Q")) == (
+        "LK-20261126-0004-Q -> no_charge (declined)"
     )

@@ -119,6 +119,8 @@ def test_reads_the_amount_inside_a_message(text: str, expected: str) -> None:
         "card ending in 1234",
         "RF-20261120-0042",
         "ticket RF-20261120-0042",
+        "RF-20261120-0042-X",
+        "工单 rf-20261120-0042-x 怎么样了",
         "参考号 123456789012",
         "参考号:123456",
         "凭证号 000123",

@@ -43,7 +43,8 @@ def test_receipt_numbers(text: str, rrn: str | None, voucher: str | None) -> Non
 
 
 @pytest.mark.parametrize(
-    "text", ["128块", "终端号12345678", "昨天下午3点", "RF-20261120-0042", "1234567890123456"]
+    "text",
+    ["128块", "终端号12345678", "昨天下午3点", "RF-20261120-0042", "RF-20261120-0042-X", "1234567890123456"],
 )
 def test_other_facts_are_not_keys(text: str) -> None:
     assert not extract_card_keys(text).any

@@ -115,6 +115,8 @@ def test_bare_token_counts_only_when_asked(text: str, expected: str) -> None:
         "password",
         "RF-20261120-0042",
         "ticket RF-20261120-0042",
+        "RF-20261120-0042-X",
+        "工单 rf-20261120-0042-x 怎么样了",
         "商户号 123456789012345",
         "商户号 12345678",
         "merchant id 123456789012345",

@@ -51,6 +51,7 @@ def test_time_is_found_inside_a_full_message(text: str, start: datetime, end: da
         "尾号1234",
         "last 4 digits 1234",
         "RF-20261120-0042",
+        "RF-20261120-0042-X",
         "参考号 123456789012",
         "20261124",
         "12345678",

@@ -57,7 +57,7 @@ def test_pins_and_cvvs_are_masked(text: str) -> None:
     [
         "昨天下午3点在超市刷了128块 终端号12345678",
         "terminal id 10293847, 1,280.00 yuan at 15:32",
-        "RF-20261120-0042 怎么样了",
+        "RF-20261120-0042-X 怎么样了",
         "手机号13800138000",  # 11 digits: not a card
         "20261124153201",  # a timestamp that fails Luhn
         "尾号1234",

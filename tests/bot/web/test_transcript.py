@@ -3,7 +3,7 @@ from bot.web.transcript import bot_item, client_ids, history
 CASE = {
     "type": "case_result",
     "outcome": "refund_ticket",
-    "ticket_id": "RF-20261126-0001",
+    "ticket_id": "RF-20261126-0001-V",
     "transaction_id": "TXN0007",
     "expected_by": "2026-12-03",
 }
