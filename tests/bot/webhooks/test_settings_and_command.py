@@ -64,7 +64,7 @@ def test_the_helpdesk_is_reached_over_https_or_on_this_machine() -> None:
         "http://localhost/hooks",
         "http://[::1]:9000/hooks",
     ):
-        assert WebhookSettings(url=url).url == url
+        assert WebhookSettings(url=url, secret=SECRET).url == url
     for url in (
         "http://helpdesk.example/hooks",
         "http://10.0.0.5/hooks",
@@ -75,11 +75,11 @@ def test_the_helpdesk_is_reached_over_https_or_on_this_machine() -> None:
         "http://[::1/hooks",
     ):
         with pytest.raises(ValueError, match="https://"):
-            WebhookSettings(url=url)
+            WebhookSettings(url=url, secret=SECRET)
 
 
 def test_the_production_profile_sends_over_https_only() -> None:
-    production = {"ASSISTANT_PROFILE": "production"}
+    production = {"ASSISTANT_PROFILE": "production", "HELPDESK_WEBHOOK_SECRET": SECRET}
     for url in ("http://127.0.0.1:9000/hooks", "http://localhost/hooks", "http://helpdesk.example/hooks"):
         with pytest.raises(ValueError, match="production profile"):
             WebhookSettings.configured({**production, "HELPDESK_WEBHOOK_URL": url})
@@ -88,7 +88,8 @@ def test_the_production_profile_sends_over_https_only() -> None:
     )
     assert configured.https_only and configured.url == "https://helpdesk.example/h"
     assert WebhookSettings.configured({**production}).url == ""  # none: nothing is sent
-    assert not WebhookSettings.configured({"HELPDESK_WEBHOOK_URL": "http://127.0.0.1/h"}).https_only
+    local = {"HELPDESK_WEBHOOK_URL": "http://127.0.0.1/h", "HELPDESK_WEBHOOK_SECRET": SECRET}
+    assert not WebhookSettings.configured(local).https_only
 
 
 def test_back_off_doubles_up_to_ten_minutes_with_a_little_jitter() -> None:
@@ -255,7 +256,7 @@ def test_with_a_helpdesk_undelivered_events_wait_however_old(database_url: str) 
 def test_without_a_helpdesk_the_outbox_stays_bounded(database_url: str) -> None:
     """Ninety days of escalations, purged daily (the deliverer does it hourly): never more than the
     retention's worth waits."""
-    settings = WebhookSettings(url="", keep_delivered_days=7)
+    settings = WebhookSettings(url="", secret=SECRET, keep_delivered_days=7)
     outbox = Outbox(CaseDatabase(database_url))
     clock = Clock(datetime(2026, 1, 1, 12, tzinfo=SHANGHAI))
     most = 0
