@@ -22,12 +22,22 @@ ASK = {"en": "status of {}", "zh": "我的工单 {} 怎么样了"}
 
 
 def _ticket_of_a_stranger(assistant: Client, language: str) -> tuple[str, dict]:
-    """A conversation complains and is given a refund ticket: its number and the payment."""
-    transaction = sandbox_transaction(assistant, "TXN0005")
+    """A conversation complains and is given a refund ticket: its number, and the amount and card
+    ending its owner gave. A payment has one active ticket, and the owner is whoever opened it, so
+    these tests take a payment no other end-to-end test complains about (another test's customer
+    gives TXN0005's card number instead of its last 4, which leaves that ticket nothing to prove)."""
+    transaction = sandbox_transaction(assistant, "TXN0007")
     replies = complain(assistant, assistant.new_sender(), transaction, language)
     payload = case_result(replies)
     assert payload is not None and payload["outcome"] == "refund_ticket", texts(replies)
-    return payload["ticket_id"], transaction
+    database = CaseDatabase(assistant.processes.case_store_url)
+    try:
+        ticket = CaseStore(database).get(payload["ticket_id"])
+    finally:
+        database.close()
+    assert ticket is not None and ticket.amount is not None and ticket.card_last4 is not None
+    assert ticket.transaction_id == transaction["transaction_id"]
+    return payload["ticket_id"], {"amount": f"{ticket.amount:.2f}", "card_last4": ticket.card_last4}
 
 
 def _no_one_has(number: str) -> str:
