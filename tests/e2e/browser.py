@@ -88,7 +88,9 @@ class Widget:
         return self.wait_for_reply(before)
 
     def wait_for_reply(self, before: int) -> str:
-        expect(self.bot_messages).not_to_have_count(before, timeout=60_000)
+        # At least one message more than `before`: "not `before` messages" would also hold while
+        # there are fewer (none yet), and the greeting would be taken for the question after it.
+        expect(self.bot_messages.nth(before)).to_be_attached(timeout=60_000)
         # The typing indicator goes when the last reply of the turn has arrived.
         expect(self.chat.locator("#cb-chat .typing")).to_be_hidden(timeout=60_000)
         return self.bot_messages.last.inner_text()
