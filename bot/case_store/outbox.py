@@ -106,7 +106,8 @@ class Outbox:
             return session.execute(statement).scalar_one()
 
     def purge_delivered(self, before: datetime) -> int:
-        """Delete rows delivered before `before`; returns how many. Undelivered rows are never deleted."""
+        """Delete rows delivered before `before`; returns how many. Undelivered rows stay (only
+        `purge_undelivered` removes them)."""
         with self._writes.begin() as session:
             result = session.execute(
                 delete(OutboxRow)
