@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
+import secrets
 from typing import Any
 
 import websockets
 
 # What the gateway answers a message with, last of the frames about it.
 ANSWERS = ("ack", "reject", "retry")
+# The widget's alphabet for message ids (widget.js `uid`).
+ID_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEF"
+
+
+def new_client_id() -> str:
+    """A message id as the widget makes one: 24 random letters. No digits, because the gateway masks
+    digits that could be a card number wherever they enter, an id included, and a masked id is no
+    longer the id the client knows."""
+    return "".join(secrets.choice(ID_LETTERS) for _ in range(24))
 
 
 def socket_url(gateway_url: str) -> str:
@@ -100,7 +109,7 @@ class ChatSocket:
         """Send a message (with any other fields of the frame, such as a click's `display`); every
         frame up to and including its ack, reject or retry. Waits at most `frame_timeout` seconds for
         each frame."""
-        client_id = client_id or uuid.uuid4().hex
+        client_id = client_id or new_client_id()
         await self.send({"type": "message", "id": client_id, "text": text, "language": language, **fields})
         frames = []
         while True:

@@ -9,7 +9,7 @@ in the same run. The targets:
     production   two gateways, rasa servers and action servers, on PostgreSQL and Redis
     vanilla      the moodbot of `rasa init`, over REST (trained once, first)
 
-    .venv/bin/python -m benchmarks.load            # all four: 6 customers one at a time, then 120,
+    .venv/bin/python -m benchmarks.load            # all four: 6 customers one at a time, then 480,
                                                    # 20 at a time
     .venv/bin/python -m benchmarks.load --smoke    # local only, no vanilla bot: 1, then 2 customers
     .venv/bin/python -m benchmarks.load --gateway-url http://127.0.0.1:8000 \\
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--single-customers", type=int, help="customers of the 1-user phase, one at a time (6; smoke 1)"
     )
-    parser.add_argument("--customers", type=int, help="customers of the N-user phase (120; smoke 2)")
+    parser.add_argument("--customers", type=int, help="customers of the N-user phase (480; smoke 2)")
     parser.add_argument("--concurrency", type=int, help="N: customers talking at once (20; smoke 2)")
     parser.add_argument(
         "--duration-limit", type=float, default=300, help="seconds; no customer starts later in a phase"
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     settings = Settings(
         single_customers=args.single_customers or (1 if args.smoke else 6),
-        customers=args.customers or (2 if args.smoke else 120),
+        customers=args.customers or (2 if args.smoke else 480),
         concurrency=args.concurrency or (2 if args.smoke else 20),
         duration_limit=args.duration_limit,
         message_timeout=args.message_timeout,

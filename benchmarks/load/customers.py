@@ -13,7 +13,7 @@ import httpx
 
 from benchmarks.conversation import LANGUAGES, TRANSACTIONS, WEBHOOK, Step, case_result, vanilla_script
 from benchmarks.load.phases import Conversation, Load, Sent
-from devtools.chat_socket import ChatSocket, button_title, conversation_of
+from devtools.chat_socket import ChatSocket, button_title, conversation_of, new_client_id
 
 # Customer i complains about ROTATION[i % len(ROTATION)]: every transaction in both languages; three
 # of them end in a ticket each (two refunds and an escalation), and the first customer's conversation
@@ -72,7 +72,7 @@ async def complain(
     try:
         bot_frames: list[dict[str, Any]] = []
         for number, (text, check) in enumerate(steps, start=1):
-            sent = Sent(uuid.uuid4().hex, text)
+            sent = Sent(new_client_id(), text)
             conversation.sent.append(sent)
             display = button_title(bot_frames, text) if text.startswith("/") else None
             clicked = {"display": display} if display else {}  # the transcript shows the button's title

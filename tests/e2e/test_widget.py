@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
+from bot.text.redaction import redact
 from tests.e2e.browser import Widget, phone
 from tests.e2e.conftest import Client, sandbox_transaction
 
@@ -128,6 +130,38 @@ def test_a_message_typed_while_the_connection_is_down_is_sent_once_when_back(
     assert "多少钱" in reply
     assert _tracker_texts(assistant, chinese_phone).count("昨天下午三点") == 1
     expect(widget.user_messages.filter(has_text="昨天下午三点")).to_have_count(1)
+
+
+def test_every_message_is_stored_under_the_id_the_widget_gave_it(
+    assistant: Client, english_phone: Page
+) -> None:
+    # The id is how a resend is recognised; the gateway masks digits that could be a card number
+    # wherever they enter, so an id that redaction changes could no longer be matched.
+    sent_ids: list[str] = []
+
+    def watch(socket: WebSocket) -> None:
+        def sent(payload: str | bytes) -> None:
+            frame = json.loads(payload)
+            if frame.get("type") == "message":
+                sent_ids.append(frame["id"])
+
+        socket.on("framesent", sent)
+
+    english_phone.on("websocket", watch)
+    widget = Widget(english_phone).open(assistant.processes.gateway_url + "/")
+    widget.say("the card machine said failed but I was charged")
+    widget.say("yesterday at 3pm")
+    widget.say("88.50 yuan")
+    assert len(sent_ids) == 3 and len(set(sent_ids)) == 3
+    # Without a digit no id can be read as card data: not just these three, none the widget makes.
+    assert not any(char.isdigit() for client_id in sent_ids for char in client_id)
+    assert all(redact(client_id).text == client_id for client_id in sent_ids)
+    stored = [
+        e["metadata"]["client_id"]
+        for e in assistant.tracker(_conversation_id(english_phone))["events"]
+        if e["event"] == "user"
+    ]
+    assert stored == sent_ids
 
 
 def test_html_and_script_are_shown_as_inert_text(assistant: Client, chinese_phone: Page) -> None:

@@ -248,15 +248,15 @@
   if (!isLang(lang)) lang = /^zh/i.test(navigator.language || '') ? 'zh' : 'en';
   const T = () => S[lang];
 
+  // A message's id, in letters only: the gateway masks digits that could be a card number wherever
+  // they enter, an id included, and a masked id can no longer be found again.
+  const ID_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEF';
   const uid = () => {
+    const b = new Uint8Array(24);
     const c = window.crypto;
-    if (c && c.randomUUID) return c.randomUUID();
-    const b = new Uint8Array(16);
     if (c && c.getRandomValues) c.getRandomValues(b);
-    else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    const x = Array.prototype.map.call(b, (n) => (n + 256).toString(16).slice(1)).join('');
-    return x.slice(0, 8) + '-' + x.slice(8, 12) + '-' + x.slice(12, 16) + '-' + x.slice(16, 20) + '-' + x.slice(20);
+    else for (let i = 0; i < b.length; i++) b[i] = Math.random() * 256;
+    return Array.prototype.map.call(b, (n) => ID_LETTERS[n & 31]).join('');
   };
 
   /* ---------- build the UI ---------- */
