@@ -8,6 +8,11 @@ next call reuses an idle connection.
 An idle connection is dropped after IDLE_SECONDS, well before the action server closes it (Sanic,
 which serves rasa-sdk, closes idle connections after 5 s): a call never goes out on a connection
 the server is closing.
+
+A call's body (the tracker and the domain, about 60 kB) is written by ujson, which Rasa and Sanic
+already depend on: `json.dumps` of it was 4.5% of the rasa server's time under load, and ujson takes
+half as long. It writes the same JSON but for spacing and `\\/`, and refuses what `json.dumps`
+refuses (a datetime, a set) with the same TypeError.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 import weakref
 
 import aiohttp
+import ujson
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
 IDLE_SECONDS = 2.0
@@ -51,6 +57,7 @@ def session(self: EndpointConfig) -> aiohttp.ClientSession:
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
         connector=pool,
         connector_owner=pool is None,
+        json_serialize=ujson.dumps,
     )
 
 
