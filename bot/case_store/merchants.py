@@ -23,6 +23,10 @@ from bot.case_store.staff_accounts import StaffAccounts
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 Resolution = Literal["ok", "unknown", "revoked", "expired"]
+# The counter codes a merchant's home page lists: a week covers every code still working (the form
+# allows at most 168 hours), and twenty rows stay one screen's scroll at a busy counter.
+RECENT_COUNTER_CODE_DAYS = 7
+RECENT_COUNTER_CODE_ROWS = 20
 
 
 class MerchantError(CaseStoreError):
@@ -153,6 +157,28 @@ class MerchantDirectory:
             return [
                 (Terminal(r.terminal_id, r.merchant_id, r.label), self._active_code(session, r)) for r in rows
             ]
+
+    def recent_counter_codes(
+        self,
+        merchant_id: str,
+        *,
+        days: float = RECENT_COUNTER_CODE_DAYS,
+        limit: int = RECENT_COUNTER_CODE_ROWS,
+    ) -> list[QrCode]:
+        """The merchant's counter codes made in the last `days`, newest first, at most `limit`: staff
+        find a code again after leaving its page (revoked and expired ones too, marked as such)."""
+        since = self._clock() - timedelta(days=days)
+        with self.database.reads() as session:
+            rows = session.scalars(
+                select(QrCodeRow)
+                .join(TerminalRow, TerminalRow.terminal_id == QrCodeRow.terminal_id)
+                .where(TerminalRow.merchant_id == merchant_id)
+                .where(QrCodeRow.kind == "counter")
+                .where(QrCodeRow.created_at >= since)
+                .order_by(QrCodeRow.created_at.desc(), QrCodeRow.token)
+                .limit(limit)
+            ).all()
+            return [self._code(session, row) for row in rows]
 
     # --- codes ---------------------------------------------------------------------------------
 
@@ -292,4 +318,5 @@ class MerchantDirectory:
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,
             scans=row.scans or 0,
+            last_scanned_at=row.last_scanned_at,
         )
