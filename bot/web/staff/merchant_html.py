@@ -177,7 +177,7 @@ def counter_code_row(code: QrCode, names: dict[str, str], now: datetime) -> str:
 def recent_counter_codes(codes: list[QrCode], terminals: list[Terminal], now: datetime) -> str:
     """The merchant's recent counter codes, newest first, each with a way back to its page."""
     days = RECENT_COUNTER_CODE_DAYS
-    names = {t.terminal_id: f"{terminal_name(t)} ({t.terminal_id})" for t in terminals}
+    names = {t.terminal_id: f"{t.label} ({t.terminal_id})" if t.label else t.terminal_id for t in terminals}
     if codes:
         rows = "".join(counter_code_row(code, names, now) for code in codes)
         listing = f'<ul class="codes">{rows}</ul>'

@@ -144,13 +144,13 @@ def test_times_come_back_as_the_same_instant(directory: MerchantDirectory, clock
 def test_recent_counter_codes_are_the_merchants_own_newest_first_and_bounded(
     directory: MerchantDirectory, clock: Clock
 ) -> None:
-    def counter(terminal_id: str, amount: str) -> str:
+    def counter(terminal_id: str, amount: str, hours: float = 2) -> str:
         paid = clock.now - timedelta(minutes=10)
-        return directory.issue_counter_code(terminal_id, Decimal(amount), paid, timedelta(hours=2)).token
+        return directory.issue_counter_code(terminal_id, Decimal(amount), paid, timedelta(hours=hours)).token
 
     oldest = counter("10293847", "12.00")
     clock.advance(days=2)
-    middle = counter("10293847", "34.50")
+    middle = counter("10293847", "34.50", hours=72)  # still scannable two days later
     theirs = counter("60218877", "56.00")
     directory.issue_terminal_code("10293847")  # a printed code is no counter code
     clock.advance(days=2)

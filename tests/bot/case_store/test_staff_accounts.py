@@ -90,7 +90,7 @@ def test_each_kind_is_locked_out_with_its_own_errors(account: Account, sessions:
         with pytest.raises(account.error) as raised:
             change()
         assert str(raised.value) == account.unknown_says
-    with pytest.raises(account.error, match="^a password needs at least 10 characters$"):
+    with pytest.raises(account.error, match=r"^a password needs at least 10 characters$"):
         account.directory.reset_password(account.subject, "short")
 
 

@@ -101,7 +101,10 @@ def test_mistakes_are_told_in_one_line(
         ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "0.0.0.0"}, "HTTP://127.0.0.1:8123"),
         ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "192.168.1.20"}, "HTTP://192.168.1.20:8123"),
         ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "::1"}, "HTTP://[::1]:8123"),
-        ({"GATEWAY_PORT": "8123", "GATEWAY_PUBLIC_URL": "https://chat.example.cn/"}, "HTTPS://CHAT.EXAMPLE.CN"),
+        (
+            {"GATEWAY_PORT": "8123", "GATEWAY_PUBLIC_URL": "https://chat.example.cn/"},
+            "HTTPS://CHAT.EXAMPLE.CN",
+        ),
     ],
 )
 def test_listed_links_point_where_the_gateway_serves(

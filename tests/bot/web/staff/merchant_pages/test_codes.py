@@ -283,7 +283,9 @@ def test_the_home_page_lists_the_merchants_recent_counter_codes_to_open_again(
     assert 'href="/merchant#counter-codes"' in again.text
 
 
-def test_the_recent_counter_codes_are_at_most_twenty(ours: httpx.Client, directory: MerchantDirectory) -> None:
+def test_the_recent_counter_codes_are_at_most_twenty(
+    ours: httpx.Client, directory: MerchantDirectory
+) -> None:
     paid = datetime.now(timezone.utc) - timedelta(minutes=1)
     tokens = [
         directory.issue_counter_code(SPARE, Decimal(f"{n}.00"), paid, timedelta(hours=1)).token
