@@ -13,13 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import Column, String
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.case_store.db import CaseDatabase, translate_errors, utc_now
 from bot.case_store.errors import CaseStoreError
 from bot.case_store.models import Base, UTCDateTime
-from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
-from bot.case_store.staff_sessions import revoke_sessions
+from bot.case_store.passwords import hash_password, password_matches
+from bot.case_store.staff_accounts import StaffAccounts
 
 MAX_LOGIN_CHARS = 64  # also the length of EscalationRow.agent, which holds the login
 MAX_DISPLAY_NAME_CHARS = 100
@@ -55,6 +54,7 @@ class AgentDirectory:
         self.database = database
         self._sessions = database.writes
         self._clock = clock
+        self._accounts = StaffAccounts(AgentRow, "agent", AgentError, self._sessions, clock)
 
     def add_agent(self, login: str, display_name: str, password: str) -> Agent:
         login, display_name = login.strip(), display_name.strip()
@@ -62,7 +62,7 @@ class AgentDirectory:
             raise AgentError(f"a login has 1 to {MAX_LOGIN_CHARS} characters and no spaces")
         if not 0 < len(display_name) <= MAX_DISPLAY_NAME_CHARS:
             raise AgentError(f"a display name has 1 to {MAX_DISPLAY_NAME_CHARS} characters")
-        _check_password(password)
+        self._accounts.check_password(password)
         row = AgentRow(
             login=login,
             display_name=display_name,
@@ -94,34 +94,12 @@ class AgentDirectory:
 
     def disable(self, login: str) -> int:
         """The agent can no longer sign in, and their sessions end; returns how many were live."""
-        with self._sessions.begin() as session:
-            row = self._row(session, login)
-            now = self._clock()
-            if row.disabled_at is None:
-                row.disabled_at = now
-            return revoke_sessions(session, "agent", login, now)
+        return self._accounts.disable(login)
 
     def enable(self, login: str) -> None:
         """A disabled agent may sign in again (with the password they had)."""
-        with self._sessions.begin() as session:
-            self._row(session, login).disabled_at = None
+        self._accounts.enable(login)
 
     def reset_password(self, login: str, password: str) -> int:
         """A new password; every session of the agent ends. Returns how many were live."""
-        _check_password(password)
-        password_hash = hash_password(password)
-        with self._sessions.begin() as session:
-            self._row(session, login).password_hash = password_hash
-            return revoke_sessions(session, "agent", login, self._clock())
-
-    @staticmethod
-    def _row(session: Session, login: str) -> AgentRow:
-        row = session.get(AgentRow, login)
-        if row is None:
-            raise AgentError(f"no agent {login}")
-        return row
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AgentError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+        return self._accounts.reset_password(login, password)

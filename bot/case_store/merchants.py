@@ -16,13 +16,17 @@ from sqlalchemy.orm import Session
 
 from bot.case_store.db import CaseDatabase, is_unique_violation, translate_errors, utc_now
 from bot.case_store.errors import CaseStoreError
-from bot.case_store.passwords import MIN_PASSWORD_CHARS, hash_password, password_matches
+from bot.case_store.passwords import hash_password, password_matches
 from bot.case_store.qr_models import Merchant, MerchantRow, QrCode, QrCodeRow, QrKind, Terminal, TerminalRow
-from bot.case_store.staff_sessions import revoke_sessions
+from bot.case_store.staff_accounts import StaffAccounts
 
 TOKEN_BYTES = 16  # 128 random bits
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 Resolution = Literal["ok", "unknown", "revoked", "expired"]
+# The counter codes a merchant's home page lists: a week covers every code still working (the form
+# allows at most 168 hours), and twenty rows stay one screen's scroll at a busy counter.
+RECENT_COUNTER_CODE_DAYS = 7
+RECENT_COUNTER_CODE_ROWS = 20
 
 
 class MerchantError(CaseStoreError):
@@ -79,11 +83,12 @@ class MerchantDirectory:
         # Writes take SQLite's write lock at BEGIN: a scan reads, then counts.
         self._sessions = database.writes
         self._clock = clock
+        self._accounts = StaffAccounts(MerchantRow, "merchant", MerchantError, self._sessions, clock)
 
     # --- accounts and terminals (operators, through the CLI) -----------------------------------
 
     def add_merchant(self, merchant_id: str, name: str, login: str, password: str) -> Merchant:
-        _check_password(password)
+        self._accounts.check_password(password)
         row = MerchantRow(
             merchant_id=merchant_id,
             name=name,
@@ -131,25 +136,15 @@ class MerchantDirectory:
     def disable(self, merchant_id: str) -> int:
         """The merchant's staff can no longer sign in, and their sessions end; returns how many were
         live. Its codes keep working: customers still reach the assistant."""
-        with self._sessions.begin() as session:
-            row = self._merchant(session, merchant_id)
-            now = self._clock()
-            if row.disabled_at is None:
-                row.disabled_at = now
-            return revoke_sessions(session, "merchant", merchant_id, now)
+        return self._accounts.disable(merchant_id)
 
     def enable(self, merchant_id: str) -> None:
         """A disabled merchant's staff may sign in again (with the password it had)."""
-        with self._sessions.begin() as session:
-            self._merchant(session, merchant_id).disabled_at = None
+        self._accounts.enable(merchant_id)
 
     def reset_password(self, merchant_id: str, password: str) -> int:
         """A new password; every session of the merchant's staff ends. Returns how many were live."""
-        _check_password(password)
-        password_hash = hash_password(password)
-        with self._sessions.begin() as session:
-            self._merchant(session, merchant_id).password_hash = password_hash
-            return revoke_sessions(session, "merchant", merchant_id, self._clock())
+        return self._accounts.reset_password(merchant_id, password)
 
     def terminals(self, merchant_id: str) -> list[tuple[Terminal, QrCode | None]]:
         """A merchant's terminals, each with its current printed code (if any)."""
@@ -162,6 +157,28 @@ class MerchantDirectory:
             return [
                 (Terminal(r.terminal_id, r.merchant_id, r.label), self._active_code(session, r)) for r in rows
             ]
+
+    def recent_counter_codes(
+        self,
+        merchant_id: str,
+        *,
+        days: float = RECENT_COUNTER_CODE_DAYS,
+        limit: int = RECENT_COUNTER_CODE_ROWS,
+    ) -> list[QrCode]:
+        """The merchant's counter codes made in the last `days`, newest first, at most `limit`: staff
+        find a code again after leaving its page (revoked and expired ones too, marked as such)."""
+        since = self._clock() - timedelta(days=days)
+        with self.database.reads() as session:
+            rows = session.scalars(
+                select(QrCodeRow)
+                .join(TerminalRow, TerminalRow.terminal_id == QrCodeRow.terminal_id)
+                .where(TerminalRow.merchant_id == merchant_id)
+                .where(QrCodeRow.kind == "counter")
+                .where(QrCodeRow.created_at >= since)
+                .order_by(QrCodeRow.created_at.desc(), QrCodeRow.token)
+                .limit(limit)
+            ).all()
+            return [self._code(session, row) for row in rows]
 
     # --- codes ---------------------------------------------------------------------------------
 
@@ -255,13 +272,6 @@ class MerchantDirectory:
     # --- inside --------------------------------------------------------------------------------
 
     @staticmethod
-    def _merchant(session: Session, merchant_id: str) -> MerchantRow:
-        row = session.get(MerchantRow, merchant_id)
-        if row is None:
-            raise MerchantError(f"no merchant {merchant_id}")
-        return row
-
-    @staticmethod
     def _terminal(session: Session, terminal_id: str, merchant_id: str | None) -> TerminalRow:
         terminal = session.get(TerminalRow, terminal_id.upper())
         if terminal is None or (merchant_id is not None and terminal.merchant_id != merchant_id):
@@ -308,9 +318,5 @@ class MerchantDirectory:
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,
             scans=row.scans or 0,
+            last_scanned_at=row.last_scanned_at,
         )
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise MerchantError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")

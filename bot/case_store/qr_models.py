@@ -61,6 +61,8 @@ class QrCodeRow(Base):
             "(amount IS NOT NULL AND transaction_time IS NOT NULL AND expires_at IS NOT NULL)",
             name="counter_facts",
         ),
+        # A merchant's recent counter codes (its home page): its terminals' codes by age.
+        Index("ix_qr_codes_terminal_created", "terminal_id", "created_at"),
         # A terminal has one printed code at a time: replacing it revokes the old one.
         Index(
             "uq_qr_codes_active_terminal",
@@ -99,3 +101,4 @@ class QrCode:
     expires_at: datetime | None
     revoked_at: datetime | None
     scans: int
+    last_scanned_at: datetime | None = None

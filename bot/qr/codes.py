@@ -13,12 +13,23 @@ ERROR_LEVEL = "m"  # 15 % of the code may be smudged or torn and it still reads
 BORDER_MODULES = 4  # the quiet zone the standard asks for
 
 
+# A gateway bound to every address answers on loopback here too (as scripts/run.sh prints it).
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::"})
+
+
 def public_url() -> str:
     """Where phones reach the gateway (what printed codes point to): GATEWAY_PUBLIC_URL, else the
-    gateway on this machine (the merchant pages use the address they were asked on instead)."""
-    return (
-        config.text("GATEWAY_PUBLIC_URL").rstrip("/") or f"http://127.0.0.1:{config.integer('GATEWAY_PORT')}"
-    )
+    gateway on this machine, at the address and port it listens on (the merchant pages use the
+    address they were asked on instead)."""
+    configured = config.text("GATEWAY_PUBLIC_URL").rstrip("/")
+    if configured:
+        return configured
+    host = config.text("GATEWAY_HOST")
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{config.integer('GATEWAY_PORT')}"
 
 
 def landing_url(token: str, base_url: str | None = None) -> str:

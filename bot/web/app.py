@@ -23,6 +23,10 @@ from bot.web.staff.support_console import support_blueprint
 EMBED_PAGE = "/embed"
 PAGES = {"/": "page.html", "/demo": "demo.html", EMBED_PAGE: "embed.html"}
 FILES = ("widget.js", "widget.css", "merchant.css", "console.js", "console.css")
+# Browsers ask for /favicon.ico on every page they open; a week in their cache keeps them from
+# asking again each time (the icon rarely changes, and its ETag tells them when it did).
+ICON = "favicon.ico"
+ICON_CACHE_CONTROL = "public, max-age=604800"
 MAX_SOCKET_FRAME_BYTES = 64 * 1024
 HOST_AND_PORT = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
@@ -80,6 +84,7 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     app.add_route(_serve(assets["page.html"]), "/q/<token:str>", name="qr_landing_lower")
     for filename in FILES:
         app.add_route(_serve(assets[filename]), f"/{filename}", name=filename.replace(".", "_"))
+    app.add_route(_serve(assets[ICON], ICON_CACHE_CONTROL), f"/{ICON}", name="favicon")
 
     @app.get("/health")
     async def health(_request: Request) -> HTTPResponse:
@@ -95,9 +100,9 @@ def create_app(settings: GatewaySettings, name: str = "gateway") -> Sanic:
     return app
 
 
-def _serve(asset: Asset) -> Callable[[Request], Awaitable[HTTPResponse]]:
+def _serve(asset: Asset, cache_control: str = "no-cache") -> Callable[[Request], Awaitable[HTTPResponse]]:
     async def handler(request: Request, **_path: str) -> HTTPResponse:
-        return asset_response(request, asset)
+        return asset_response(request, asset, cache_control=cache_control)
 
     return handler
 

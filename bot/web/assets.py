@@ -48,8 +48,10 @@ def load_assets(*, transcript_days: int, directory: Path = STATIC_DIR) -> dict[s
     }
 
 
-def asset_response(request: Request, asset: Asset) -> HTTPResponse:
-    headers = {"ETag": asset.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+def asset_response(request: Request, asset: Asset, *, cache_control: str = "no-cache") -> HTTPResponse:
+    """The file, gzipped when the browser takes it; by default revalidated on every use (the widget
+    must never run an old script beside a new page)."""
+    headers = {"ETag": asset.etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == asset.etag:
         return HTTPResponse(status=304, headers=headers)
     if "gzip" in request.headers.get("accept-encoding", ""):

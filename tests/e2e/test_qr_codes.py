@@ -1,5 +1,6 @@
 """Merchant QR codes end to end: codes made, decoded by a real decoder (zxing-cpp), opened in headless
-Chromium on a phone, and a complaint completed in which the bot never asks for what the code told."""
+Chromium on a phone, and a complaint completed in which the bot never asks for what the code told;
+a counter code made on the merchant page, found again in its list and opened again."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.case_store.merchants import MerchantDirectory
 from bot.config import PROJECT_ROOT
 from bot.qr.codes import landing_url, png
 from bot.qr.poster import poster_png
-from tests.e2e.browser import Widget, phone
+from tests.e2e.browser import SCREENSHOTS, Widget, phone
 from tests.e2e.conftest import Client, sandbox_transaction
 
 pytestmark = pytest.mark.slow
@@ -146,4 +147,43 @@ def test_scanning_a_second_code_starts_a_new_conversation(
     assert new != old
     slots = assistant.tracker(new)["slots"]
     assert slots["terminal_id"] == second["terminal_id"] and slots["amount"] is None
+    context.close()
+
+
+def test_a_counter_code_made_on_the_merchant_page_is_listed_and_opens_again(
+    assistant: Client, merchants: MerchantDirectory, browser: Browser
+) -> None:
+    transaction = sandbox_transaction(assistant, "TXN0005")
+    gateway = assistant.processes.gateway_url
+    context = phone(browser, "zh-CN")
+    page = context.new_page()
+    page.goto(f"{gateway}/merchant/login")
+    page.locator("#login").fill("familymart")
+    page.locator("#password").fill("a long test password")
+    page.locator("form button[type=submit]").click()
+    expect(page).to_have_url(f"{gateway}/merchant")
+
+    # Made at the counter: the payment's time is the form's own (now), the amount typed.
+    page.locator("#terminal_id").select_option(transaction["terminal_id"])
+    page.locator("#amount").fill("73.20")
+    page.locator("#counter button[type=submit]").click()
+    expect(page.locator(".counter-code img.qr")).to_be_visible()
+    token = page.url.rsplit("/", 1)[1]
+    assert merchants.code(token).amount == Decimal("73.20")
+
+    # The merchant leaves the code's page, and finds it again in the list on the home page.
+    page.locator("nav.below a", has_text="返回").click()
+    expect(page).to_have_url(f"{gateway}/merchant#counter-codes")
+    row = page.locator("#counter-codes li.code-row").first
+    expect(row).to_contain_text("¥73.20")
+    expect(row).to_contain_text(transaction["terminal_id"])
+    expect(row.locator(".badge")).to_contain_text("有效")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "zh-merchant-counter-codes.png"), full_page=True)
+    row.get_by_role("link").click()
+    expect(page).to_have_url(f"{gateway}/merchant/counter/{token}")
+    qr = page.locator(".counter-code img.qr")
+    expect(qr).to_be_visible()
+    assert decoded(qr.screenshot()).endswith(f"/Q/{token}")
+    expect(page.locator(".counter-code .amount")).to_have_text("¥73.20")
     context.close()

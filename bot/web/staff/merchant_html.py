@@ -1,5 +1,5 @@
 """The merchant pages' HTML: sign-in, the terminals and their printed codes, the counter-code form,
-and a counter code's full-screen page."""
+the recent counter codes, and a counter code's full-screen page."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from bot.case_store.merchants import RECENT_COUNTER_CODE_DAYS, RECENT_COUNTER_CODE_ROWS
 from bot.case_store.qr_models import Merchant, QrCode, Terminal
 from bot.config import settings as bot_settings
 from bot.qr.counter_codes import counter_code_hours
@@ -26,6 +27,7 @@ from bot.web.staff.texts import ZH
 
 LOGIN_PATH = "/merchant/login"
 HOME_PATH = "/merchant"
+COUNTER_CODES_ANCHOR = "counter-codes"
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -139,11 +141,62 @@ def counter_form(
 </section>"""  # fmt: skip
 
 
+def expired(code: QrCode, now: datetime) -> bool:
+    return code.expires_at is not None and code.expires_at <= now
+
+
+def code_state(code: QrCode, now: datetime) -> str:
+    """Whether a code still works, as a badge."""
+    if code.revoked_at is not None:
+        return f'<span class="badge gone">{say("code_state_revoked")}</span>'
+    if expired(code, now):
+        return f'<span class="badge gone">{say("code_state_expired")}</span>'
+    return f'<span class="badge live">{say("code_active")}</span>'
+
+
+def counter_code_row(code: QrCode, names: dict[str, str], now: datetime) -> str:
+    terminal = names.get(code.terminal_id, code.terminal_id)
+    amount = f"¥{code.amount:,.2f}" if code.amount is not None else ""
+    until = (
+        f'<span class="fact">{say("valid_until")} <time>{e(local_time(code.expires_at))}</time></span>'
+        if code.revoked_at is None and not expired(code, now)
+        else ""
+    )
+    return (
+        f'<li class="card code-row"><p class="code-head"><strong class="code-amount">{e(amount)}</strong> '
+        f"{code_state(code, now)}</p>"
+        f'<p class="state"><span class="fact">{say("terminal")} <strong>{e(terminal)}</strong></span> '
+        f'<span class="fact">{say("paid_at")} <time>{e(local_time(code.transaction_time))}</time></span> '
+        f'<span class="fact">{say("created")} <time>{e(local_time(code.created_at))}</time></span> '
+        f'<span class="fact">{say("scans")} <strong>{e(code.scans)}</strong></span> {until}</p>'
+        f'<div class="actions"><a class="button" href="/merchant/counter/{quote(code.token, safe="")}">'
+        f"{say('open_code')}</a></div></li>"
+    )
+
+
+def recent_counter_codes(codes: list[QrCode], terminals: list[Terminal], now: datetime) -> str:
+    """The merchant's recent counter codes, newest first, each with a way back to its page."""
+    days = RECENT_COUNTER_CODE_DAYS
+    names = {t.terminal_id: f"{t.label} ({t.terminal_id})" if t.label else t.terminal_id for t in terminals}
+    if codes:
+        rows = "".join(counter_code_row(code, names, now) for code in codes)
+        listing = f'<ul class="codes">{rows}</ul>'
+    else:
+        listing = f'<p class="state none">{say("no_recent_counter_codes", days=days)}</p>'
+    return (
+        f'<section id="{COUNTER_CODES_ANCHOR}"><h2>{say("recent_counter_codes")}</h2>'
+        f'<p class="hint">{say("recent_counter_hint", days=days, limit=RECENT_COUNTER_CODE_ROWS)}</p>'
+        f"{listing}</section>"
+    )
+
+
 def dashboard(
     merchant: Merchant,
     csrf: str,
     terminals: list[tuple[Terminal, QrCode | None]],
     *,
+    counter_codes: list[QrCode] | None = None,
+    now: datetime | None = None,
     form: CounterForm | None = None,
     problems: list[tuple[str, str]] | None = None,
     notice: str = "",
@@ -155,10 +208,13 @@ def dashboard(
         listing = f'<ul class="terminals">{cards}</ul>'
     else:
         listing = f'<p class="card">{say("no_terminals")}</p>'
+    own = [t for t, _ in terminals]
+    recent = recent_counter_codes(counter_codes or [], own, now or datetime.now(timezone.utc)) if own else ""
     main = (
         f"<h1>{e(merchant.name)}</h1>{done}"
         f"<section><h2>{say('my_terminals')}</h2>{listing}</section>"
-        + counter_form([t for t, _ in terminals], form or CounterForm(), csrf, problems or [])
+        + counter_form(own, form or CounterForm(), csrf, problems or [])
+        + recent
     )
     return document(f"{merchant.name} · 商户服务 Merchant", main, header=top_bar(merchant, csrf))
 
@@ -169,7 +225,7 @@ def counter_page(code: QrCode, csrf: str, now: datetime) -> str:
     amount = f"¥{code.amount:,.2f}" if code.amount is not None else ""
     if code.revoked_at is not None:
         center = f'<p class="gone" role="alert">{say("code_revoked")}</p>'
-    elif code.expires_at is not None and code.expires_at <= now:
+    elif expired(code, now):
         center = f'<p class="gone" role="alert">{say("code_expired")}</p>'
     else:
         center = (
@@ -193,7 +249,7 @@ def counter_page(code: QrCode, csrf: str, now: datetime) -> str:
  · {say("terminal")} {e(code.terminal_id)}</p>
 </section>
 <nav class="actions below">
-<a class="button" href="{HOME_PATH}">{say("back")}</a>
+<a class="button" href="{HOME_PATH}#{COUNTER_CODES_ANCHOR}">{say("back")}</a>
 {download}{revoke}
 </nav>"""  # fmt: skip
     return document(f"{amount} · 现场求助码 Counter code", main, body_class="page full")

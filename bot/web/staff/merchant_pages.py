@@ -1,6 +1,6 @@
 """The merchant pages under /merchant, a blueprint: staff sign in, see their terminals, download
-posters, replace or revoke a terminal's printed code, and make a counter code for one failed
-payment. The stylesheet is /merchant.css, served with the widget's files."""
+posters, replace or revoke a terminal's printed code, make a counter code for one failed payment
+and open their recent ones again. The stylesheet is /merchant.css, served with the widget's files."""
 
 from __future__ import annotations
 
@@ -234,7 +234,10 @@ class MerchantPages:
         form: CounterForm | None = None,
         problems: list[tuple[str, str]] | None = None,
     ) -> HTTPResponse:
-        terminals = await self._directory("terminals", staff.who.merchant_id)
+        terminals, counter_codes = await asyncio.gather(
+            self._directory("terminals", staff.who.merchant_id),
+            self._directory("recent_counter_codes", staff.who.merchant_id),
+        )
         notice = ""
         done, named = request.args.get("done"), request.args.get("terminal", "")
         labels = {
@@ -242,5 +245,14 @@ class MerchantPages:
         }
         if done in DONE_NOTICES and named in labels:
             notice = say(f"done_{done}", t=labels[named])
-        page = dashboard(staff.who, staff.csrf, terminals, form=form, problems=problems, notice=notice)
+        page = dashboard(
+            staff.who,
+            staff.csrf,
+            terminals,
+            counter_codes=counter_codes,
+            now=datetime.now(timezone.utc),
+            form=form,
+            problems=problems,
+            notice=notice,
+        )
         return html_response(page, status=status, headers=NO_STORE)

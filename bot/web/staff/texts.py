@@ -61,6 +61,15 @@ ZH: dict[str, str] = {
     "paid_at": "付款时间",
     "valid_until": "有效至",
     "no_counter_code": "无法生成求助码。",
+    "recent_counter_codes": "最近的求助码",
+    "recent_counter_hint": (
+        "最近 {days} 天生成的求助码，最新的在前，最多 {limit} 个。点“打开”可再次给顾客扫码。"
+    ),
+    "no_recent_counter_codes": "最近 {days} 天没有生成过求助码。",
+    "code_active": "有效",
+    "code_state_expired": "已过期",
+    "code_state_revoked": "已停用",
+    "open_code": "打开",
     # --- the counter form's problems
     "choose_terminal": "请选择您的一台终端。",
     "enter_amount": "请填写金额，如 128.50。",
@@ -167,6 +176,16 @@ EN: dict[str, str] = {
     "paid_at": "Paid at",
     "valid_until": "Valid until",
     "no_counter_code": "No counter code: {reason}.",
+    "recent_counter_codes": "Recent counter codes",
+    "recent_counter_hint": (
+        "Made in the last {days} days, newest first, at most {limit}. "
+        "Open one to let the customer scan it again."
+    ),
+    "no_recent_counter_codes": "No counter codes made in the last {days} days.",
+    "code_active": "Active",
+    "code_state_expired": "Expired",
+    "code_state_revoked": "Revoked",
+    "open_code": "Open",
     # --- the counter form's problems
     "choose_terminal": "Choose one of your terminals.",
     "enter_amount": "Enter the amount, e.g. 128.50.",

@@ -139,3 +139,37 @@ def test_times_come_back_as_the_same_instant(directory: MerchantDirectory, clock
     paid = datetime(2026, 11, 26, 9, 41, tzinfo=SHANGHAI)
     code = directory.issue_counter_code("10293847", Decimal("9.90"), paid, timedelta(hours=1))
     assert directory.code(code.token).transaction_time == paid
+
+
+def test_recent_counter_codes_are_the_merchants_own_newest_first_and_bounded(
+    directory: MerchantDirectory, clock: Clock
+) -> None:
+    def counter(terminal_id: str, amount: str, hours: float = 2) -> str:
+        paid = clock.now - timedelta(minutes=10)
+        return directory.issue_counter_code(terminal_id, Decimal(amount), paid, timedelta(hours=hours)).token
+
+    oldest = counter("10293847", "12.00")
+    clock.advance(days=2)
+    middle = counter("10293847", "34.50", hours=72)  # still scannable two days later
+    theirs = counter("60218877", "56.00")
+    directory.issue_terminal_code("10293847")  # a printed code is no counter code
+    clock.advance(days=2)
+    newest = counter("10293847", "78.90")
+    directory.scan(middle)
+    directory.revoke(newest)
+
+    listed = directory.recent_counter_codes(MID)
+    assert [code.token for code in listed] == [newest, middle, oldest]
+    assert [code.amount for code in listed] == [Decimal("78.90"), Decimal("34.50"), Decimal("12.00")]
+    assert all(code.kind == "counter" and code.terminal_id == "10293847" for code in listed)
+    assert listed[0].revoked_at == clock.now and listed[1].revoked_at is None
+    assert listed[1].scans == 1 and listed[1].last_scanned_at == clock.now
+    assert listed[2].scans == 0 and listed[2].last_scanned_at is None
+    assert listed[2].expires_at == clock.now - timedelta(days=4) + timedelta(hours=2)  # long expired
+    assert [code.token for code in directory.recent_counter_codes(OTHER_MID)] == [theirs]
+    assert [code.token for code in directory.recent_counter_codes(MID, limit=2)] == [newest, middle]
+
+    clock.advance(days=3, hours=12)  # the oldest is 7½ days old now: out of the default week
+    assert [code.token for code in directory.recent_counter_codes(MID)] == [newest, middle]
+    assert [code.token for code in directory.recent_counter_codes(MID, days=1)] == []
+    assert directory.recent_counter_codes("898290000000009") == []

@@ -92,3 +92,34 @@ def test_mistakes_are_told_in_one_line(
         assert run(url, *args, stdin=stdin, monkeypatch=monkeypatch) == 1
         assert capsys.readouterr().err == said
     assert live(url, sessions) == [MID] and signs_in(url, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("environment", "base"),
+    [
+        ({"GATEWAY_PORT": "8123"}, "HTTP://127.0.0.1:8123"),
+        ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "0.0.0.0"}, "HTTP://127.0.0.1:8123"),
+        ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "192.168.1.20"}, "HTTP://192.168.1.20:8123"),
+        ({"GATEWAY_PORT": "8123", "GATEWAY_HOST": "::1"}, "HTTP://[::1]:8123"),
+        (
+            {"GATEWAY_PORT": "8123", "GATEWAY_PUBLIC_URL": "https://chat.example.cn/"},
+            "HTTPS://CHAT.EXAMPLE.CN",
+        ),
+    ],
+)
+def test_listed_links_point_where_the_gateway_serves(
+    url: str,
+    environment: dict[str, str],
+    base: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("GATEWAY_HOST", "GATEWAY_PORT", "GATEWAY_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with store_at(MerchantDirectory, url) as merchants:
+        token = merchants.issue_terminal_code("10293847").token
+    assert run(url, "list", MID, monkeypatch=monkeypatch) == 0
+    listed = capsys.readouterr().out
+    assert f"\n    {base}/Q/{token}\n" in listed, listed

@@ -231,3 +231,67 @@ def test_an_expired_counter_code_says_so(ours: httpx.Client, directory: Merchant
     assert page.status_code == 200 and "此码已过期" in page.text and ".svg" not in page.text
     # A printed code has posters, not a counter page.
     assert ours.get(f"/merchant/counter/{current_code(directory, MID, PRINTED)}").status_code == 404
+
+
+SCANS = '扫码次数<span class="en" lang="en"> · Scans</span> '
+
+
+def recent_rows(page: str) -> list[str]:
+    """The rows of the home page's recent counter codes, in the order shown."""
+    section = page.split('<section id="counter-codes">', 1)[1].split("</section>", 1)[0]
+    return section.split('<li class="card code-row">')[1:]
+
+
+def test_the_home_page_lists_the_merchants_recent_counter_codes_to_open_again(
+    ours: httpx.Client, theirs: httpx.Client, directory: MerchantDirectory
+) -> None:
+    now = datetime.now(timezone.utc)
+    their_code = directory.issue_counter_code(THEIRS, Decimal("88.80"), now, timedelta(hours=1)).token
+    expired = directory.issue_counter_code(FRESH, Decimal("12.30"), now, timedelta(seconds=-1)).token
+    revoked = directory.issue_counter_code(PRINTED, Decimal("45.60"), now, timedelta(hours=1)).token
+    directory.revoke(revoked)
+    made = ours.post(
+        "/merchant/counter-codes",
+        data=counter_form(csrf_of(ours), terminal_id=PRINTED, amount="66.60", time=shanghai_minutes_ago(5)),
+    )
+    assert made.status_code == 303
+    token = made.headers["location"].rsplit("/", 1)[1]
+    directory.scan(token)
+    code = directory.code(token)
+
+    page = ours.get("/merchant").text
+    assert "最近的求助码" in page and "Recent counter codes" in page
+    newest, second, third, *_older = recent_rows(page)
+    assert f'href="/merchant/counter/{token}"' in newest
+    assert "¥66.60" in newest and "收银台 2 (10293848)" in newest
+    assert '<span class="badge live">有效<span class="en" lang="en"> · Active</span>' in newest
+    assert f"{SCANS}<strong>1</strong>" in newest
+    assert code.created_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in newest
+    assert code.expires_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in newest
+    assert f"/merchant/counter/{revoked}" in second and "¥45.60" in second
+    assert '<span class="badge gone">已停用<span class="en" lang="en"> · Revoked</span>' in second
+    assert f"/merchant/counter/{expired}" in third and "¥12.30" in third
+    assert '<span class="badge gone">已过期<span class="en" lang="en"> · Expired</span>' in third
+    assert "收银台 &lt;b&gt;1&lt;/b&gt; (10293847)" in third and f"{SCANS}<strong>0</strong>" in third
+    assert "有效至" not in second + third  # only a working code says until when
+    assert their_code not in page and "¥88.80" not in page
+    assert their_code in theirs.get("/merchant").text and token not in theirs.get("/merchant").text
+
+    # The link opens the code again, and its page leads back to the list.
+    again = ours.get(f"/merchant/counter/{token}")
+    assert again.status_code == 200 and f'src="/merchant/codes/{token}.svg"' in again.text
+    assert 'href="/merchant#counter-codes"' in again.text
+
+
+def test_the_recent_counter_codes_are_at_most_twenty(
+    ours: httpx.Client, directory: MerchantDirectory
+) -> None:
+    paid = datetime.now(timezone.utc) - timedelta(minutes=1)
+    tokens = [
+        directory.issue_counter_code(SPARE, Decimal(f"{n}.00"), paid, timedelta(hours=1)).token
+        for n in range(1, 22)
+    ]
+    rows = recent_rows(ours.get("/merchant").text)
+    assert len(rows) == 20
+    assert [tokens[-1] in rows[0], tokens[1] in rows[-1]] == [True, True]
+    assert tokens[0] not in "".join(rows)
