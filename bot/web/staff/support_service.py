@@ -179,7 +179,7 @@ class SupportService:
         (the agent, the note) is the agent's last message to the customer, just before that.
 
         `again`: the agent's request was made before (a double click, or a retry after Rasa failed).
-        What the tracker already holds is not said twice; a bot already back says nothing."""
+        What the tracker already holds is not said twice; a bot that has closed already says nothing."""
         conversation_id = escalation.conversation_id
         async with self._turn(conversation_id):
             last_word = None
@@ -188,7 +188,7 @@ class SupportService:
                 last_word = agent, agent_text(support_text("resolution", escalation.language, note=note))
             if again:
                 events = await self.tracker.events(conversation_id)
-                if not paused(events):
+                if closed_since_pause(events):
                     return Farewell(None, "")
                 if last_word is not None and any(agent_said(event, last_word[1]) for event in events):
                     last_word = None
@@ -233,13 +233,18 @@ def joined_text(display_name: str, language: str) -> str:
     return support_text("agent_joined", language, name=name)
 
 
-def paused(events: list[dict[str, Any]]) -> bool:
-    """Whether the tracker's last pause is still in force (the bot has not been resumed since)."""
-    state = False
+def closed_since_pause(events: list[dict[str, Any]]) -> bool:
+    """Whether the bot was resumed after the tracker's last pause and then ran its closing."""
+    resumed = closed = False
     for event in events:
-        if event.get("event") in ("pause", "resume"):
-            state = event["event"] == "pause"
-    return state
+        kind = event.get("event")
+        if kind == "pause":
+            resumed = closed = False
+        elif kind == "resume":
+            resumed = True
+        elif resumed and kind == "action" and event.get("name") == BACK_TO_BOT_ACTION:
+            closed = True
+    return closed
 
 
 def agent_said(event: dict[str, Any], text: str) -> bool:
