@@ -16,6 +16,7 @@ from actions.case_database import case_database
 from actions.conversation import amount, language, time_window
 from actions.rendering import utter
 from bot import config
+from bot.case_store import CaseStoreError
 from bot.dialogue.state import CaseState
 from bot.handoff.service import Handoff, HandoffService
 from bot.handoff.summary import HandoffFacts, Reason
@@ -92,6 +93,17 @@ async def tell_handed_off(
     ]
 
 
+async def stays_open(number: str) -> bool:
+    """Whether the ticket still needs work, so that the bot may say it stays open. A ticket the agent
+    settled (resolved, closed, cancelled) does not; one the store cannot tell about now is taken to
+    stay open, as most do."""
+    try:
+        ticket = await asyncio.to_thread(handoff_service().cases.get, number, follow_merges=True)
+    except CaseStoreError:
+        return True
+    return ticket is None or ticket.is_active
+
+
 class BackToBot(Action):
     """The agent gave the conversation back: the bot says it is here again, and what stays open."""
 
@@ -102,7 +114,7 @@ class BackToBot(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         ticket = tracker.get_slot("ticket_number")
-        if ticket:
+        if ticket and await stays_open(ticket):
             utter(dispatcher, tracker, domain, "utter_back_to_bot", ticket=ticket)
         else:
             utter(dispatcher, tracker, domain, "utter_back_to_bot_no_ticket")

@@ -4,11 +4,17 @@ The bot opens one (`open`, idempotent per conversation); agents see the queue (`
 (`claim`, exactly one agent wins a race), and finish it (`resolve`, or `hand_back` to the bot). Each
 change writes an outbox event ("escalation.opened", "escalation.claimed", "escalation.resolved",
 "escalation.handed_back") in the same transaction, for the helpdesk webhook (bot.webhooks).
+Resolving also notes the resolution on the escalation's ticket and settles the hand-over's own
+ticket, in that transaction too (the rule: `handover_ticket.py`).
+
+The `*_change` forms also say whether the call made the change or found it made by the same agent
+before (a double click), so that what the customer is told of it is told once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -28,6 +34,7 @@ from bot.case_store.escalation_models import (
     EscalationStatus,
     dump_json,
 )
+from bot.case_store.handover_ticket import record_resolution
 from bot.case_store.models import LANGUAGES, Language, check_card_last4, masked
 from bot.case_store.outbox_hook import enqueue
 
@@ -62,6 +69,15 @@ class NotHolder(EscalationError):
 
 class EscalationClosed(EscalationError):
     """The escalation is resolved or handed back; nothing more can happen to it."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """An agent's change to an escalation: the escalation as it now is, and whether this call made the
+    change (False: the same agent had made it already, and nothing was written)."""
+
+    escalation: Escalation
+    made: bool
 
 
 def _checked_json(name: str, value: dict[str, Any]) -> str:
@@ -219,6 +235,10 @@ class EscalationStore:
         Raises AlreadyClaimed when another agent holds it, EscalationClosed when it is over,
         EscalationNotFound when there is none. Of agents claiming at once, exactly one wins.
         """
+        return self.claim_change(escalation_id, agent).escalation
+
+    def claim_change(self, escalation_id: int, agent: str) -> Change:
+        """`claim`, saying whether this call took the escalation (False: its holder claimed it again)."""
         agent = _checked_agent(agent)
         with self._writes.begin() as session:
             now = self._now()
@@ -232,34 +252,43 @@ class EscalationStore:
             )
             row = session.get(EscalationRow, escalation_id)
             if claimed.rowcount == 1:
-                return self._record(session, row, now)
+                return Change(self._record(session, row, now), made=True)
             if row is None:
                 raise EscalationNotFound(str(escalation_id))
             if row.status == "claimed":
                 if row.agent == agent:
-                    return Escalation.from_row(row)
+                    return Change(Escalation.from_row(row), made=False)
                 raise AlreadyClaimed(f"escalation {escalation_id} is held by {row.agent}")
             raise EscalationClosed(f"escalation {escalation_id} is {row.status}")
 
     def resolve(self, escalation_id: int, agent: str, note: str | None = None) -> Escalation:
-        """The holder settles the escalation (status resolved), optionally with a note."""
+        """The holder settles the escalation (status resolved), optionally with a note; its ticket gets
+        the note and, if it is the hand-over's own open ticket, the status resolved (handover_ticket)."""
+        return self.resolve_change(escalation_id, agent, note).escalation
+
+    def resolve_change(self, escalation_id: int, agent: str, note: str | None = None) -> Change:
+        """`resolve`, saying whether this call resolved it (False: the same agent's repeated request)."""
         return self._finish(escalation_id, agent, "resolved", note)
 
     def hand_back(self, escalation_id: int, agent: str) -> Escalation:
-        """The holder gives the conversation back to the bot (status handed_back)."""
+        """The holder gives the conversation back to the bot (status handed_back); its ticket stays as
+        it is."""
+        return self.hand_back_change(escalation_id, agent).escalation
+
+    def hand_back_change(self, escalation_id: int, agent: str) -> Change:
+        """`hand_back`, saying whether this call handed it back (False: the same agent's repeated request)."""
         return self._finish(escalation_id, agent, "handed_back", None)
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _finish(
-        self, escalation_id: int, agent: str, status: EscalationStatus, note: str | None
-    ) -> Escalation:
+    def _finish(self, escalation_id: int, agent: str, status: EscalationStatus, note: str | None) -> Change:
         agent = _checked_agent(agent)
+        note = masked(note)
         with self._writes.begin() as session:
             now = self._now()
             values: dict[str, Any] = {"status": status, "resolved_at": now}
             if note is not None:
-                values["note"] = masked(note)
+                values["note"] = note
             finished = session.execute(
                 update(EscalationRow)
                 .where(EscalationRow.id == escalation_id)
@@ -270,11 +299,13 @@ class EscalationStore:
             )
             row = session.get(EscalationRow, escalation_id)
             if finished.rowcount == 1:
-                return self._record(session, row, now)
+                if status == "resolved" and row.ticket_number:
+                    record_resolution(session, row.ticket_number, agent=agent, note=note, now=now)
+                return Change(self._record(session, row, now), made=True)
             if row is None:
                 raise EscalationNotFound(str(escalation_id))
             if row.status == status and row.agent == agent:
-                return Escalation.from_row(row)  # the same agent's repeated request (a double click)
+                return Change(Escalation.from_row(row), made=False)  # a double click
             if row.status == "claimed":
                 raise NotHolder(f"escalation {escalation_id} is held by {row.agent}, not {agent}")
             if row.status == "waiting":

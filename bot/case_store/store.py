@@ -247,18 +247,12 @@ class CaseStore(PendingLookups):
     def _append(
         self, row: TicketRow, to_status: TicketStatus | None, note: str | None, actor: str, now: datetime
     ) -> None:
-        row.events.append(
-            TicketEventRow(
-                at=now, from_status=row.status, to_status=to_status, note=masked(note), actor=actor
-            )
-        )
-        row.updated_at = now
+        append_event(row, to_status, note, actor, now)
 
     def _change_status(
         self, row: TicketRow, to_status: TicketStatus, note: str | None, actor: str, now: datetime
     ) -> None:
-        self._append(row, to_status, note, actor, now)
-        row.status = to_status
+        change_status(row, to_status, note, actor, now)
 
     def _note_repeat(self, row: TicketRow, draft: TicketDraft) -> None:
         """Note on the active ticket that another conversation reported the same transaction."""
@@ -307,3 +301,39 @@ class CaseStore(PendingLookups):
                 for event in row.events
             ),
         )
+
+
+# --- a ticket changed inside another store's unit of work (a hand-over resolved with its ticket) --
+
+
+def append_event(
+    row: TicketRow, to_status: TicketStatus | None, note: str | None, actor: str, now: datetime
+) -> None:
+    """An entry in the ticket's history (the note masked); the status itself is not changed here."""
+    row.events.append(
+        TicketEventRow(at=now, from_status=row.status, to_status=to_status, note=masked(note), actor=actor)
+    )
+    row.updated_at = now
+
+
+def change_status(
+    row: TicketRow, to_status: TicketStatus, note: str | None, actor: str, now: datetime
+) -> None:
+    """A status change and its history entry; the caller has checked it against TRANSITIONS."""
+    append_event(row, to_status, note, actor, now)
+    row.status = to_status
+
+
+def locked_ticket(session: Session, number: str) -> TicketRow | None:
+    """The ticket that carries the case of `number` (following merges), locked for a change in the
+    caller's transaction; None when no ticket has that number."""
+    row = CaseStore._row_by_number(session, number)
+    if row is None:
+        return None
+    carrier = CaseStore._carrier(row)
+    return session.execute(
+        select(TicketRow)
+        .where(TicketRow.id == carrier.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()

@@ -5,6 +5,8 @@
   loads it (`widget_script`), so the widget has no copy of its own. `privacy` gets the configured
   number of days a chat is kept there (RETENTION_TRANSCRIPT_DAYS), never a number of its own.
 - `notices`: what the gateway itself says (rate limits, a message too long, the assistant down…).
+- `support`: what the gateway tells the customer of a support agent's hand-over (an agent has
+  joined; the agent's resolution note).
 - `words`: words the actions put into responses ("the last few days" when no time was given).
 """
 
@@ -33,6 +35,11 @@ def catalogue(language: str) -> dict[str, Any]:
 def notice(code: str, language: str, **values: object) -> str:
     """The gateway's notice `code` in `language`, its {placeholders} filled."""
     return catalogue(language)["notices"][code].format(**values)
+
+
+def support_text(key: str, language: str, **values: object) -> str:
+    """What the customer is told of the hand-over (`key` of `support`) in `language`, filled in."""
+    return catalogue(language)["support"][key].format(**values)
 
 
 def word(key: str, language: str) -> str:

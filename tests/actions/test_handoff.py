@@ -21,6 +21,7 @@ from bot.handoff.hours import DAY_NAMES, SupportHours
 from bot.handoff.service import HandoffService
 from bot.lookup.complaint import CaseResult
 from tests.actions.conftest import make_tracker
+from tests.bot.case_store.support import refund_draft
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ALWAYS = SupportHours.parse("00:00-23:59:59", "mon-sun", "Asia/Shanghai")
@@ -147,7 +148,9 @@ async def test_unusable_answers_never_get_one_question_a_third_time(domain, open
     assert EscalationStore(CaseDatabase(open_support)).waiting() == []
 
 
-async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(domain) -> None:
+async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(
+    domain, open_support: str
+) -> None:
     dispatcher = CollectingDispatcher()
     slots = {"language": "en", "ticket_number": "ES-20261126-0007-Q", "case_outcome": "escalated"}
     tracker = make_tracker(domain, "thanks", intent="thank", slots=slots)
@@ -163,6 +166,35 @@ async def test_back_from_the_agent_the_bot_names_the_ticket_that_stays_open(doma
         chinese, make_tracker(domain, "谢谢", intent="thank", slots={"language": "zh"}), domain
     )
     assert "我回来了" in chinese.messages[0]["text"] and "工单" not in chinese.messages[0]["text"]
+
+
+async def test_back_from_the_agent_a_settled_ticket_is_not_said_to_stay_open(
+    domain, open_support: str
+) -> None:
+    await TakeTurn().run(
+        CollectingDispatcher(), make_tracker(domain, "转人工", intent="request_human", slots=FACTS), domain
+    )
+    escalations = EscalationStore(CaseDatabase(open_support))
+    escalation = escalations.open_for("test")
+    escalations.claim(escalation.id, "alice")
+    escalations.resolve(escalation.id, "alice", "已安排退款")
+    assert CaseStore(CaseDatabase(open_support)).get(escalation.ticket_number).status == "resolved"
+
+    dispatcher = CollectingDispatcher()
+    slots = {"language": "zh", "ticket_number": escalation.ticket_number, "case_outcome": "escalated"}
+    await BackToBot().run(dispatcher, make_tracker(domain, "谢谢", intent="thank", slots=slots), domain)
+
+    [closing] = dispatcher.messages
+    assert "我回来了" in closing["text"] and "继续跟进" not in closing["text"]
+
+
+async def test_back_from_the_agent_a_refund_still_pending_stays_open(domain, open_support: str) -> None:
+    refund = CaseStore(CaseDatabase(open_support)).open_ticket(refund_draft(conversation_id="test"))
+    dispatcher = CollectingDispatcher()
+    slots = {"language": "zh", "ticket_number": refund.number, "case_outcome": None}
+    await BackToBot().run(dispatcher, make_tracker(domain, "谢谢", intent="thank", slots=slots), domain)
+    [closing] = dispatcher.messages
+    assert refund.number in closing["text"] and "继续跟进" in closing["text"]
 
 
 async def test_a_case_the_decision_escalated_is_not_handed_over_twice(domain, open_support: str) -> None:

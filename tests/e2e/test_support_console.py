@@ -198,6 +198,18 @@ def test_one_agent_cannot_take_a_conversation_another_holds(
     assert mine.status_code == 200, mine.text
     assert mine.json()["summary"].startswith(f"客户要求人工（{MIDDLE}）")
     assert assistant.tracker(MIDDLE)["paused"] is True
+    # The customer is told that a person has joined (once, however often the holder clicks "take").
+    again = li_na.post(
+        f"/support/api/escalations/{escalation_id}/claim", headers={"X-CSRF-Token": csrf_of(li_na)}
+    )
+    assert again.status_code == 200, again.text
+    joined = [
+        e
+        for e in assistant.tracker(MIDDLE)["events"]
+        if (e.get("metadata") or {}).get("notice") == "agent_joined"
+    ]
+    assert [e["text"] for e in joined] == ["您好，人工客服李娜已接入，接下来由李娜为您服务。"]
+    assert mine.json()["transcript"][-1] == {"type": "bot", "text": joined[0]["text"]}
 
     headers = {"X-CSRF-Token": csrf_of(wang_wei)}
     theirs = wang_wei.post(f"/support/api/escalations/{escalation_id}/claim", headers=headers)
@@ -237,16 +249,31 @@ def test_the_holder_talks_and_hands_back(
     details = li_na.get(f"/support/api/escalations/{escalation_id}").json()
     assert details["transcript"][-1] == {"type": "agent", "text": said.json()["text"], "name": "李娜"}
 
-    done = li_na.post(
-        f"/support/api/escalations/{escalation_id}/finish",
-        headers=headers,
-        json={"action": "resolve", "note": "refund promised"},
-    )
+    finish = f"/support/api/escalations/{escalation_id}/finish"
+    resolve = {"action": "resolve", "note": "refund promised, CVN2: 739"}
+    done = li_na.post(finish, headers=headers, json=resolve)
     assert done.status_code == 200, done.text
+    answer = done.json()
+    told = answer["resolution"]
+    assert told.startswith("处理结果：refund promised") and "739" not in told and "[***]" in told
+    assert answer["closing"].startswith("人工客服已结束本次服务")
+    assert {key: answer[key] for key in ("status", "name", "ticket", "message")} == {
+        "status": "resolved",
+        "name": "李娜",
+        "ticket": None,
+        "message": "已解决，已交还机器人 · Resolved, back to the bot",
+    }
     tracker = assistant.tracker(MIDDLE)
     assert tracker["paused"] is False
-    after = [e for e in tracker["events"] if e["event"] in ("resume", "bot")][-2:]
-    assert after[0]["event"] == "resume" and after[1]["text"].startswith("人工客服已结束本次服务")
+    after = [e for e in tracker["events"] if e["event"] in ("resume", "bot")][-3:]
+    assert after[0]["text"] == told and after[0]["metadata"]["from"] == "agent"
+    assert after[1]["event"] == "resume" and after[2]["text"].startswith("人工客服已结束本次服务")
     with store_at(EscalationStore, case_store_url) as store:
         finished = store.get(escalation_id)
-    assert finished.status == "resolved" and finished.note == "refund promised"
+    assert finished.status == "resolved" and finished.note.startswith("refund promised")
+    assert "739" not in finished.note
+
+    # A second click changes and says nothing more.
+    twice = li_na.post(finish, headers=headers, json=resolve)
+    assert twice.status_code == 200 and twice.json()["resolution"] is None and twice.json()["closing"] == ""
+    assert assistant.tracker(MIDDLE)["events"] == tracker["events"]

@@ -1,6 +1,7 @@
-"""A customer asks for a person; an agent takes over in the support console, they talk both ways,
-and the agent gives the conversation back to the bot: two headless Chromium pages on the session's
-servers, and the tracker checked at the end."""
+"""A customer asks for a person; an agent takes over in the support console (the customer is told a
+person has joined), they talk both ways, and the agent resolves with a note (which the customer sees)
+and gives the conversation back to the bot: two headless Chromium pages on the session's servers, and
+the tracker and the hand-over's ticket checked at the end."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from benchmarks.chromium import chromium_path, launch
-from bot.case_store import CaseDatabase
+from bot.case_store import CaseDatabase, CaseStore
 from bot.case_store.agents import AgentDirectory
 from bot.case_store.escalations import EscalationStore
 from tests.bot.case_store.support import store_at
@@ -26,6 +27,10 @@ AGENT_NAME = "李娜"
 AGENT_SAYS = "您好，我是李娜，正在为您查询这笔56元的扣款。"
 CUSTOMER_SAYS = "好的，谢谢，我等你消息"
 CLOSING = "人工客服已结束本次服务"
+JOINED = f"您好，人工客服{AGENT_NAME}已接入，接下来由{AGENT_NAME}为您服务。"
+NOTE = "已安排退款"
+TOLD_NOTE = f"处理结果：{NOTE}"
+SUCCESS_GREEN, ERROR_RED = "rgb(17, 99, 41)", "rgb(130, 7, 30)"  # console.css: .done, .problem
 BUSY = "系统刚才有点忙"  # the gateway's notice when the bot could not answer
 
 
@@ -98,6 +103,8 @@ def test_an_agent_takes_over_talks_and_hands_back(
 
     queued.locator("button.claim").click()
     expect(agent.locator("#summary")).to_have_text(escalation.summary_agent)
+    # The customer is told, in Chinese, that a person by that name has joined.
+    expect(widget.bot_messages.last).to_have_text(JOINED, timeout=10_000)
     transcript = agent.locator("#transcript")
     expect(transcript.locator(".t-user").first).to_contain_text("昨天晚上8点刷卡失败")
     expect(transcript.locator(".t-user").last).to_contain_text("我要找人工客服")
@@ -116,12 +123,31 @@ def test_an_agent_takes_over_talks_and_hands_back(
     expect(transcript.locator(".t-user").last).to_have_text(f"客户 · Customer{CUSTOMER_SAYS}", timeout=10_000)
     expect(widget.bot_messages).to_have_count(bot_messages_before)  # no bot reply while paused
 
-    # Resolved and back to the bot, which closes politely.
-    agent.fill("#finish-note", "已安排退款")
+    # A refusal is an alert, in red; nothing is said to be done.
+    success, alert = agent.locator("#console-status"), agent.locator("#console-alert")
+    agent.click("#ticket-form button[type=submit]")  # neither a status nor a note
+    expect(alert).to_contain_text("请填写状态或备注")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_have_css("color", ERROR_RED)
+    expect(success).to_be_empty()
+
+    # Resolved with a note: the customer sees the note from the agent, then the bot closes politely.
+    # The hand-over's ticket is settled, so the bot no longer says it stays open.
+    agent.fill("#finish-note", NOTE)
     agent.click("#resolve")
     expect(widget.bot_messages.last).to_contain_text(CLOSING, timeout=10_000)
-    expect(widget.bot_messages.last).to_contain_text(escalation.ticket_number)
-    expect(agent.locator("#console-status")).to_contain_text("已解决")
+    expect(widget.bot_messages.last).not_to_contain_text("继续跟进")
+    note_seen = customer.locator("#cb-chat .msg-agent").last
+    expect(note_seen).to_contain_text(TOLD_NOTE)
+    expect(note_seen.locator(".agent-label")).to_have_text(f"人工客服 · Support agent {AGENT_NAME}")
+    # The console says so as a success (a polite status, in green), with the ticket's new status.
+    expect(success).to_contain_text("已解决")
+    expect(success).to_contain_text(f"工单 {escalation.ticket_number} 已标为已解决")
+    expect(success).to_have_attribute("role", "status")
+    expect(success).to_have_css("color", SUCCESS_GREEN)
+    expect(alert).to_be_empty()
+    expect(agent.locator("#ticket-number")).to_have_text(f"{escalation.ticket_number} (resolved)")
+    expect(transcript.locator(".t-agent").last).to_contain_text(TOLD_NOTE)
     _shot(agent, "support-console")
     _shot(customer, "support-customer")
 
@@ -133,18 +159,35 @@ def test_an_agent_takes_over_talks_and_hands_back(
     agent_events = [
         e for e in events if e["event"] == "bot" and (e.get("metadata") or {}).get("from") == "agent"
     ]
-    assert [e["text"] for e in agent_events] == [AGENT_SAYS]
-    assert agent_events[0]["metadata"]["agent"] == AGENT_NAME
+    assert [e["text"] for e in agent_events] == [AGENT_SAYS, TOLD_NOTE]
+    assert {e["metadata"]["agent"] for e in agent_events} == {AGENT_NAME}
+    joined = [i for i, e in enumerate(events) if e["event"] == "bot" and e.get("text") == JOINED]
+    assert len(joined) == 1 and kinds.index("pause") < joined[0] < kinds.index("resume")
+    assert events.index(agent_events[-1]) < kinds.index("resume")  # the note, then the bot
     assert any(e["event"] == "bot" and CLOSING in (e.get("text") or "") for e in events)
     with store_at(EscalationStore, assistant.processes.case_store_url) as store:
         assert store.get(escalation.id).status == "resolved"
+    with store_at(CaseStore, assistant.processes.case_store_url) as cases:
+        ticket = cases.get(escalation.ticket_number)
+    assert ticket.kind == "escalation" and ticket.status == "resolved"
+    closing_event = ticket.history[-1]
+    assert (closing_event.from_status, closing_event.to_status) == ("open", "resolved")
+    assert closing_event.note == f"hand-over resolved: {NOTE}"
+    assert closing_event.actor == f"agent:{agent_login}"
+
+    # A reload shows the whole hand-over again, from the tracker.
+    customer.reload()
+    widget.wait_ready()
+    expect(widget.bot_messages.filter(has_text=JOINED)).to_have_count(1)
+    expect(customer.locator("#cb-chat .msg-agent").filter(has_text=TOLD_NOTE)).to_have_count(1)
 
     # Back with the bot, the customer carries on: each message gets the bot's one answer.
     for text in ("那钱什么时候到账？", "好的，谢谢"):
         said = widget.say(text)
         assert BUSY not in said
-        if text.endswith("？"):  # what the person left: the ticket as it stands
+        if text.endswith("？"):  # what the person left: the ticket as it stands, resolved now
             assert escalation.ticket_number in said and "如上所述" not in said
+            assert "已处理完成" in said
         events = assistant.tracker(conversation_id)["events"]
         last_user = max(i for i, e in enumerate(events) if e["event"] == "user")
         assert events[last_user]["text"] == text

@@ -20,6 +20,7 @@ from bot.case_store import InvalidTransition
 from bot.case_store.agents import Agent
 from bot.case_store.escalation_models import Escalation
 from bot.case_store.escalations import AlreadyClaimed, EscalationClosed, EscalationNotFound, NotHolder
+from bot.case_store.handover_ticket import SETTLED
 from bot.case_store.models import STATUSES
 from bot.text.typed_text import well_formed
 from bot.web.rasa_client import RasaUnavailable
@@ -139,13 +140,16 @@ async def claim(request: Request, staff: SignedInAgent, escalation_id: int) -> H
             logger.warning("%s", error)
             return api_error(503, "rasa_unavailable", joined("api_claim_unavailable"))
     try:
-        claimed = await asyncio.to_thread(support.escalations.claim, found.id, agent.login)
+        change = await asyncio.to_thread(support.escalations.claim_change, found.id, agent.login)
     except AlreadyClaimed:
         return already_taken()
     except EscalationNotFound:
         return not_found()
     except EscalationClosed:
         return closed()
+    claimed = change.escalation
+    if change.made:  # not again on the holder's second click
+        await support.announce_agent(claimed, agent)
     await support.refresh_queue(force=True)
     return json_response(await support.details(claimed), headers=NO_STORE)
 
@@ -192,7 +196,9 @@ async def ticket(request: Request, staff: SignedInAgent, escalation_id: int) -> 
 
 
 async def finish(request: Request, staff: SignedInAgent, escalation_id: int) -> HTTPResponse:
-    """Resolve (with a note) or just hand back; either way the bot takes the conversation again."""
+    """Resolve (with a note) or just hand back; either way the bot takes the conversation again.
+    Resolving also settles the ticket as `bot/case_store/handover_ticket.py` says, and the customer
+    sees the note; handing back leaves the ticket as it is."""
     support, login = service(request), staff.who.login
     body = json_body(request)
     action = body.get("action")
@@ -201,21 +207,43 @@ async def finish(request: Request, staff: SignedInAgent, escalation_id: int) -> 
     note = text_field(body, "note", MAX_NOTE_CHARS)
     try:
         if action == "resolve":
-            done = await asyncio.to_thread(support.escalations.resolve, escalation_id, login, note)
+            change = await asyncio.to_thread(support.escalations.resolve_change, escalation_id, login, note)
         else:
-            done = await asyncio.to_thread(support.escalations.hand_back, escalation_id, login)
+            change = await asyncio.to_thread(support.escalations.hand_back_change, escalation_id, login)
     except EscalationNotFound:
         return not_found()
     except NotHolder:
         return already_taken()
     except EscalationClosed:
         return closed()
+    done = change.escalation
+    resolution = (staff.who, done.note) if done.status == "resolved" and done.note else None
     try:
-        closing = await support.back_to_bot(done)
+        farewell = await support.back_to_bot(done, resolution, again=not change.made)
     except RasaUnavailable as error:
         logger.warning("%s", error)
         return api_error(503, "rasa_unavailable", joined("api_not_back"))
-    return json_response({"status": done.status, "closing": closing}, headers=NO_STORE)
+    ticket = await support.ticket_state(done)
+    answer = {
+        "status": done.status,
+        "resolution": farewell.resolution,
+        "name": staff.who.display_name,
+        "closing": farewell.closing,
+        "ticket": ticket,
+        "message": finished_message(done, ticket),
+    }
+    return json_response(answer, headers=NO_STORE)
+
+
+def finished_message(done: Escalation, ticket: dict[str, str] | None) -> str:
+    """The console's line for a finished hand-over: what became of it and of its ticket."""
+    if done.status != "resolved":
+        return joined("finished_handed_back")
+    if ticket is None:
+        return joined("finished_resolved")
+    if ticket["status"] == SETTLED:
+        return joined("finished_ticket_settled", ticket=ticket["number"])
+    return joined("finished_ticket_kept", ticket=ticket["number"], status=ticket["status"])
 
 
 async def held_escalation(request: Request, agent: Agent, escalation_id: int) -> Escalation | HTTPResponse:

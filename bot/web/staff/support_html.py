@@ -48,7 +48,9 @@ def console_page(display_name: str, login: str, csrf: str) -> str:
         f'<a class="brand" href="{HOME_PATH}">{say("support_console")}</a>'
         f'<span class="who agent-name">{e(display_name)}</span>{sign_out}</div></header>\n'
     )
-    main = f"""<p class="status-line" id="console-status" role="status"></p>
+    # Two live regions: what went well is a polite status, what went wrong an alert, each styled so.
+    main = f"""<p class="console-line done" id="console-status" role="status"></p>
+<p class="console-line problem" id="console-alert" role="alert"></p>
 <div class="console">
 <section class="card queue" aria-labelledby="queue-title">
 <h2 id="queue-title">{say("waiting_conversations")}</h2>

@@ -114,6 +114,10 @@ ZH: dict[str, str] = {
     "api_empty": "请填写状态或备注",
     "api_transition": "工单不能改为该状态",
     "api_not_back": "已结束，但机器人暂未恢复",
+    "finished_handed_back": "已交还机器人",
+    "finished_resolved": "已解决，已交还机器人",
+    "finished_ticket_settled": "已解决，工单 {ticket} 已标为已解决，已交还机器人",
+    "finished_ticket_kept": "已解决，已交还机器人；工单 {ticket} 仍为 {status}，处理结论已记入工单",
 }
 
 EN: dict[str, str] = {
@@ -230,6 +234,12 @@ EN: dict[str, str] = {
     "api_empty": "Give a status or a note",
     "api_transition": "The ticket cannot take that status",
     "api_not_back": "Finished; the bot is not back yet",
+    "finished_handed_back": "Back to the bot",
+    "finished_resolved": "Resolved, back to the bot",
+    "finished_ticket_settled": "Resolved, back to the bot; ticket {ticket} is marked resolved",
+    "finished_ticket_kept": (
+        "Resolved, back to the bot; ticket {ticket} stays {status}, the resolution is in its history"
+    ),
 }
 
 

@@ -30,7 +30,10 @@
     return e;
   };
 
-  const status = (text) => { $('console-status').textContent = text || ''; };
+  // Success in the status region, failure in the alert region; showing one clears the other, so
+  // a stale error never stands beside a later success (or the reverse).
+  const status = (text) => { $('console-alert').textContent = ''; $('console-status').textContent = text || ''; };
+  const problem = (text) => { $('console-status').textContent = ''; $('console-alert').textContent = text || ''; };
 
   const waited = (iso) => {
     const s = Math.max(0, Math.floor((Date.now() + skew - Date.parse(iso)) / 1000));
@@ -92,7 +95,7 @@
     try {
       const q = await api('GET', '/support/api/queue');
       renderMine(q.mine || []);
-    } catch (e) { status(e.message); }
+    } catch (e) { problem(e.message); }
   };
 
   setInterval(() => {
@@ -133,7 +136,7 @@
   };
 
   const open = async (id) => {
-    try { show(await api('GET', '/support/api/escalations/' + id)); } catch (e) { status(e.message); }
+    try { show(await api('GET', '/support/api/escalations/' + id)); } catch (e) { problem(e.message); }
   };
 
   const claim = async (id, btn) => {
@@ -143,7 +146,7 @@
       status('');
       loadMine();
     } catch (e) {
-      status(e.message);
+      problem(e.message);
       btn.disabled = false;
     }
   };
@@ -157,7 +160,7 @@
       const said = await api('POST', '/support/api/escalations/' + current.id + '/messages', { text: text });
       line('agent', '客服 · Agent ' + said.name, said.text);
       box.value = '';
-    } catch (e) { status(e.message); }
+    } catch (e) { problem(e.message); }
   });
 
   $('reply').addEventListener('keydown', (ev) => {
@@ -177,7 +180,7 @@
       $('ticket-number').textContent = t.number + ' (' + t.status + ')';
       $('ticket-note').value = '';
       status('工单已更新 · Ticket updated');
-    } catch (e) { status(e.message); }
+    } catch (e) { problem(e.message); }
   });
 
   $('finish-form').addEventListener('submit', async (ev) => {
@@ -188,13 +191,16 @@
       const done = await api('POST', '/support/api/escalations/' + current.id + '/finish', {
         action: action, note: $('finish-note').value
       });
-      line('bot', '机器人 · Bot', done.closing);
-      status(done.status === 'resolved' ? '已解决，已交还机器人 · Resolved, back to the bot' : '已交还机器人 · Back to the bot');
+      if (done.resolution) line('agent', '客服 · Agent ' + done.name, done.resolution);
+      if (done.closing) line('bot', '机器人 · Bot', done.closing);
+      if (done.ticket) $('ticket-number').textContent = done.ticket.number + ' (' + done.ticket.status + ')';
+      status(done.message);
+      $('finish-note').value = '';
       $('reply-form').hidden = true;
       $('finish-form').hidden = true;
       current = null;
       loadMine();
-    } catch (e) { status(e.message); }
+    } catch (e) { problem(e.message); }
   });
 
   /* ---------- the socket ---------- */

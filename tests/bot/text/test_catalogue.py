@@ -5,7 +5,15 @@ import json
 import pytest
 
 from bot.lookup.outcomes import OUTCOMES
-from bot.text.catalogue import WIDGET_PLACEHOLDER, catalogue, notice, widget_script, widget_texts, word
+from bot.text.catalogue import (
+    WIDGET_PLACEHOLDER,
+    catalogue,
+    notice,
+    support_text,
+    widget_script,
+    widget_texts,
+    word,
+)
 from bot.text.language import LANGUAGES, detect_language
 from bot.web.assets import STATIC_DIR
 
@@ -30,6 +38,14 @@ def test_the_widget_has_a_card_for_every_outcome_and_no_other() -> None:
 def test_every_notice_is_in_both_languages_and_in_the_right_one(code: str) -> None:
     assert detect_language(notice(code, "zh", max_chars=2000)) == "zh"
     assert detect_language(notice(code, "en", max_chars=2000)) == "en"
+
+
+@pytest.mark.parametrize("key", sorted(catalogue("zh")["support"]))
+def test_every_hand_over_text_is_in_both_languages_and_in_the_right_one(key: str) -> None:
+    zh = support_text(key, "zh", name="李娜", note="已安排退款")
+    en = support_text(key, "en", name="Li Na", note="the refund is arranged")
+    assert detect_language(zh) == "zh" and detect_language(en) == "en"
+    assert ("李娜" in zh) == ("Li Na" in en) and ("已安排退款" in zh) == ("the refund is arranged" in en)
 
 
 def test_unknown_language_falls_back_to_chinese() -> None:

@@ -89,6 +89,9 @@ async def test_an_agent_on_one_gateway_talks_live_with_a_customer_on_the_other(c
         csrf = {"X-CSRF-Token": CSRF.search((await agent.get("/support")).text).group(1)}
         claimed = await agent.post(f"/support/api/escalations/{escalation.id}/claim", headers=csrf)
         assert claimed.status_code == 200, claimed.text
+        # The customer, on the other gateway, is told who has joined.
+        joined = await next_frame_of(chat, "bot")
+        assert joined["text"] == "您好，人工客服张敏已接入，接下来由张敏为您服务。"
 
         console_url = agent_gateway.replace("http://", "ws://") + "/support/ws"
         cookie = {"Cookie": f"{SESSION_COOKIE}={agent.cookies[SESSION_COOKIE]}"}
