@@ -187,7 +187,6 @@ def test_outbox_times_are_utc(escalations: EscalationStore, outbox: Outbox) -> N
     assert message.created_at.utcoffset() == timezone.utc.utcoffset(None)
 
 
-
 def test_purge_undelivered_deletes_only_undelivered_rows_written_before_the_given_time(
     escalations: EscalationStore, outbox: Outbox, clock: Clock
 ) -> None:
