@@ -25,7 +25,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.case_store.models import TicketStatus
-from bot.case_store.store import append_event, change_status, locked_ticket
+from bot.case_store.store import locked_ticket
+from bot.case_store.ticket_history import append_event, change_status
 
 SETTLED: TicketStatus = "resolved"
 _ACTOR_CHARS = 64  # ticket_events.actor

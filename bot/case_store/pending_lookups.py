@@ -13,6 +13,7 @@ from bot.case_store import ticket_numbers
 from bot.case_store.db import RACE_ATTEMPTS, is_unique_violation, translate_errors
 from bot.case_store.errors import CaseStoreError
 from bot.case_store.models import OpenKind, PendingDraft, Ticket, TicketRow, check_card_last4, masked
+from bot.case_store.ticket_history import append_event, change_status
 from bot.lookup.outcomes import OUTCOMES, Outcome
 
 # Where complete_lookup sends a pending complaint, by the lookup's outcome; other outcomes need no case.
@@ -74,7 +75,7 @@ class PendingLookups:
                 now = self._now()
                 row.lookup_attempts += 1
                 row.last_lookup_at = now
-                self._append(row, None, f"lookup failed: {reason}", actor, now)
+                append_event(row, None, f"lookup failed: {reason}", actor, now)
                 session.flush()
             return self._snapshot(row)
 
@@ -126,7 +127,7 @@ class PendingLookups:
                     row.transaction_id = transaction_id
                     row.expected_by = expected_by
                     if kind is None:
-                        self._change_status(row, "resolved", note or f"lookup done: {outcome}", actor, now)
+                        change_status(row, "resolved", note or f"lookup done: {outcome}", actor, now)
                         session.flush()
                         return self._snapshot(row)
                     if active is not None:
@@ -139,7 +140,7 @@ class PendingLookups:
                     row.former_number = row.number
                     row.number = str(current.with_prefix(ticket_numbers.PREFIXES[kind]))
                     row.kind = kind
-                    self._change_status(row, "open", note or f"lookup done: {outcome}", actor, now)
+                    change_status(row, "open", note or f"lookup done: {outcome}", actor, now)
                     session.flush()
                     return self._snapshot(row)
             except IntegrityError as exc:
@@ -173,13 +174,13 @@ class PendingLookups:
         before = ", ".join(f"{field}={_show(getattr(row, field))}" for field in changed)
         for field in changed:
             setattr(row, field, new[field])
-        self._append(row, None, f"facts updated by the customer; before: {before}", draft.actor, self._now())
+        append_event(row, None, f"facts updated by the customer; before: {before}", draft.actor, self._now())
 
     def _merge(self, row: TicketRow, active: TicketRow, outcome: str, actor: str, now: datetime) -> None:
         """Close a completed lookup as a duplicate of the transaction's active ticket."""
-        self._change_status(row, "closed", f"duplicate of {active.number}", actor, now)
+        change_status(row, "closed", f"duplicate of {active.number}", actor, now)
         row.merged_into = active
-        self._append(
+        append_event(
             active,
             None,
             f"{row.number} (conversation {row.conversation_id}) reported the same transaction; "

@@ -30,6 +30,7 @@ from bot.case_store.models import (
     masked,
 )
 from bot.case_store.pending_lookups import PendingLookups
+from bot.case_store.ticket_history import append_event, change_status
 from bot.config import settings
 from bot.lookup.outcomes import Outcome
 
@@ -137,11 +138,11 @@ class CaseStore(PendingLookups):
                     note = f"{note}; " if note else ""
                     note += f"expected by {expected_by.isoformat()}"
                 if to_status is None or to_status == row.status:
-                    self._append(row, None, note, actor, now)
+                    append_event(row, None, note, actor, now)
                 else:
                     if to_status not in TRANSITIONS[row.status]:
                         raise InvalidTransition(f"{row.number}: {row.status} -> {to_status} is not allowed")
-                    self._change_status(row, to_status, note, actor, now)
+                    change_status(row, to_status, note, actor, now)
                 session.flush()
                 return self._snapshot(row)
         except IntegrityError as exc:
@@ -244,16 +245,6 @@ class CaseStore(PendingLookups):
             row = row.merged_into
         return row
 
-    def _append(
-        self, row: TicketRow, to_status: TicketStatus | None, note: str | None, actor: str, now: datetime
-    ) -> None:
-        append_event(row, to_status, note, actor, now)
-
-    def _change_status(
-        self, row: TicketRow, to_status: TicketStatus, note: str | None, actor: str, now: datetime
-    ) -> None:
-        change_status(row, to_status, note, actor, now)
-
     def _note_repeat(self, row: TicketRow, draft: TicketDraft) -> None:
         """Note on the active ticket that another conversation reported the same transaction."""
         if draft.conversation_id == row.conversation_id:
@@ -261,7 +252,7 @@ class CaseStore(PendingLookups):
         note = f"reported again from conversation {draft.conversation_id}"
         if any(event.note == note for event in row.events):
             return
-        self._append(row, None, note, draft.actor, self._now())
+        append_event(row, None, note, draft.actor, self._now())
 
     @staticmethod
     def _snapshot(row: TicketRow) -> Ticket:
@@ -304,24 +295,6 @@ class CaseStore(PendingLookups):
 
 
 # --- a ticket changed inside another store's unit of work (a hand-over resolved with its ticket) --
-
-
-def append_event(
-    row: TicketRow, to_status: TicketStatus | None, note: str | None, actor: str, now: datetime
-) -> None:
-    """An entry in the ticket's history (the note masked); the status itself is not changed here."""
-    row.events.append(
-        TicketEventRow(at=now, from_status=row.status, to_status=to_status, note=masked(note), actor=actor)
-    )
-    row.updated_at = now
-
-
-def change_status(
-    row: TicketRow, to_status: TicketStatus, note: str | None, actor: str, now: datetime
-) -> None:
-    """A status change and its history entry; the caller has checked it against TRANSITIONS."""
-    append_event(row, to_status, note, actor, now)
-    row.status = to_status
 
 
 def locked_ticket(session: Session, number: str) -> TicketRow | None:
