@@ -26,7 +26,7 @@ from bot.text.typed_text import well_formed
 from bot.web.rasa_client import RasaUnavailable
 from bot.web.staff.door import Refusals, SignedIn, StaffDoor
 from bot.web.staff.html import NO_STORE
-from bot.web.staff.support_service import SupportService, queue_item
+from bot.web.staff.support_service import SupportService, agent_frame, queue_item
 from bot.web.staff.texts import joined
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ async def message(request: Request, staff: SignedInAgent, escalation_id: int) ->
     except RasaUnavailable as error:
         logger.warning("%s", error)
         return api_error(503, "rasa_unavailable", joined("api_not_sent"))
-    return json_response({"type": "agent", "text": said, "name": staff.who.display_name}, headers=NO_STORE)
+    return json_response(agent_frame(staff.who, said), headers=NO_STORE)
 
 
 async def ticket(request: Request, staff: SignedInAgent, escalation_id: int) -> HTTPResponse:

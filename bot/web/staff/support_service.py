@@ -155,8 +155,7 @@ class SupportService:
         said = agent_text(typed)
         async with self._turn(escalation.conversation_id):
             await self.tracker.append(escalation.conversation_id, agent_event(agent, said))
-        frame = {"type": "agent", "text": said, "name": agent.display_name}
-        await self.hub.publish(customer_channel(escalation.conversation_id), frame)
+        await self.hub.publish(customer_channel(escalation.conversation_id), agent_frame(agent, said))
         return said
 
     async def announce_agent(self, escalation: Escalation, agent: Agent) -> str:
@@ -196,8 +195,7 @@ class SupportService:
             if last_word is not None:
                 agent, told = last_word
                 await self.tracker.append(conversation_id, agent_event(agent, told))
-                frame = {"type": "agent", "text": told, "name": agent.display_name}
-                await self.hub.publish(customer_channel(conversation_id), frame)
+                await self.hub.publish(customer_channel(conversation_id), agent_frame(agent, told))
             await self.tracker.append(conversation_id, {"event": "resume"})
             said = await self.tracker.execute(conversation_id, BACK_TO_BOT_ACTION)
             # Rasa's execute endpoint runs the action and stops there. The bot then listens, as after
@@ -223,6 +221,11 @@ def agent_text(typed: str) -> str:
 def agent_event(agent: Agent, said: str) -> dict[str, Any]:
     """The tracker's record of an agent's message (the transcript shows it as the agent's)."""
     return {"event": "bot", "text": said, "metadata": {"agent": agent.display_name, "from": "agent"}}
+
+
+def agent_frame(agent: Agent, said: str) -> dict[str, Any]:
+    """The customer's socket frame for an agent's message (docs/widget-protocol.md)."""
+    return {"type": "agent", "text": said, "name": agent.display_name}
 
 
 def joined_text(display_name: str, language: str) -> str:
